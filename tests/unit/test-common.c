@@ -1,0 +1,453 @@
+/* test-common.c: unit tests for common/: config engine, byte queue, event
+ * loop, error names, logging helpers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/bufq.h"
+#include "common/conf.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/loop.h"
+
+struct t_area {
+	char		*name;
+	char		*path;
+	int		 port;
+	int		 flag;
+	int		 grace;
+	int		 level;
+	long long	 limit;
+	struct conf_list env;
+};
+
+static const char *const t_levels[] = { "low", "mid", "high", NULL };
+
+static const struct conf_keyword t_kw[] = {
+	{ "Name", CONF_STR, offsetof(struct t_area, name), "gw", CONF_F_MATCH },
+	{ "PidFile", CONF_PATH, offsetof(struct t_area, path), "none", 0 },
+	{ "Port", CONF_INT, offsetof(struct t_area, port), "22", CONF_F_MATCH,
+	    1, 65535 },
+	{ "Flag", CONF_BOOL, offsetof(struct t_area, flag), "no", 0 },
+	{ "Grace", CONF_TIME, offsetof(struct t_area, grace), "2m", 0 },
+	{ "Level", CONF_ENUM, offsetof(struct t_area, level), "mid", 0, 0, 0,
+	    t_levels },
+	{ "Limit", CONF_SIZE, offsetof(struct t_area, limit), "1M", 0 },
+	{ "AcceptEnv", CONF_LIST, offsetof(struct t_area, env), NULL,
+	    CONF_F_MATCH },
+	{ NULL }
+};
+static const struct conf_table t_table = { "test", t_kw };
+
+static int
+t_check(int argc, char **criteria, char *err, size_t errlen)
+{
+	if (argc != 2 || strcmp(criteria[0], "User") != 0) {
+		snprintf(err, errlen, "expected: Match User NAME");
+		return DG_ERR_PARSE;
+	}
+	return 0;
+}
+
+static int
+t_eval(void *ctx, int argc, char **criteria)
+{
+	(void)argc;
+	return strcmp(criteria[1], (const char *)ctx) == 0;
+}
+
+static void
+t_load(struct conf *c, struct t_area *a, const char *text, int expect,
+    char *err, size_t errlen)
+{
+	const struct conf_table *tables[] = { &t_table };
+	void *areas[] = { a };
+
+	memset(a, 0, sizeof(*a));
+	conf_init(c, 1, tables, areas);
+	conf_set_match_check(c, t_check);
+	err[0] = '\0';
+	assert_int_equal(conf_load_string(c, "t.conf", text, err, errlen),
+	    expect);
+	if (expect == 0)
+		assert_int_equal(conf_finish(c, err, errlen), 0);
+}
+
+static void
+test_conf_values_and_defaults(void **state)
+{
+	struct conf c;
+	struct t_area a;
+	char err[256];
+
+	(void)state;
+	t_load(&c, &a, "# comment\nName \"my gw\"\nport=2222\nFlag yes\n"
+	    "Grace 1m30s\nLevel HIGH\nLimit 64K\nAcceptEnv LANG LC_*\n"
+	    "AcceptEnv FOO\nPort 7\n", 0, err, sizeof(err));
+	assert_string_equal(a.name, "my gw");
+	assert_null(a.path);
+	assert_int_equal(a.port, 2222);	/* first value wins */
+	assert_int_equal(a.flag, 1);
+	assert_int_equal(a.grace, 90);
+	assert_int_equal(a.level, 2);
+	assert_int_equal(a.limit, 65536);
+	assert_int_equal(a.env.n, 3);
+	assert_string_equal(a.env.v[2], "FOO");
+	assert_true(conf_isset(&c, "port"));
+	assert_false(conf_isset(&c, "PidFile"));
+	conf_free(&c);
+}
+
+static void
+test_conf_errors(void **state)
+{
+	struct conf c;
+	struct t_area a;
+	char err[256];
+
+	(void)state;
+	t_load(&c, &a, "Name x\n\nBogus 1\n", DG_ERR_PARSE, err, sizeof(err));
+	assert_string_equal(err, "t.conf:3: unknown keyword \"Bogus\"");
+	conf_free(&c);
+	t_load(&c, &a, "Port 70000\n", DG_ERR_PARSE, err, sizeof(err));
+	assert_string_equal(err, "t.conf:1: Port: 70000 is out of range "
+	    "1-65535");
+	conf_free(&c);
+	t_load(&c, &a, "Flag maybe\n", DG_ERR_PARSE, err, sizeof(err));
+	assert_non_null(strstr(err, "t.conf:1: Flag: expected yes or no"));
+	conf_free(&c);
+	t_load(&c, &a, "Name \"open\n", DG_ERR_PARSE, err, sizeof(err));
+	assert_string_equal(err, "t.conf:1: unbalanced quotes");
+	conf_free(&c);
+	t_load(&c, &a, "Port 1 2\n", DG_ERR_PARSE, err, sizeof(err));
+	assert_non_null(strstr(err, "exactly one argument"));
+	conf_free(&c);
+	t_load(&c, &a, "Match Host x\n", DG_ERR_PARSE, err, sizeof(err));
+	assert_string_equal(err, "t.conf:1: expected: Match User NAME");
+	conf_free(&c);
+	t_load(&c, &a, "Match User x\nFlag yes\n", DG_ERR_PARSE, err,
+	    sizeof(err));
+	assert_string_equal(err, "t.conf:2: Flag is not allowed in a Match "
+	    "block");
+	conf_free(&c);
+	t_load(&c, &a, "Match User x\nPort 0\n", DG_ERR_PARSE, err,
+	    sizeof(err));
+	assert_non_null(strstr(err, "t.conf:2: Port: 0 is out of range"));
+	conf_free(&c);
+}
+
+static void
+test_conf_dump_roundtrip(void **state)
+{
+	struct conf c, c2;
+	struct t_area a, b;
+	char err[256], *out1 = NULL, *out2 = NULL;
+	size_t len1 = 0, len2 = 0;
+	FILE *f;
+
+	(void)state;
+	t_load(&c, &a, "Name \"a b#c\"\nAcceptEnv X \"Y Z\"\nGrace 1h\n", 0,
+	    err, sizeof(err));
+	f = open_memstream(&out1, &len1);
+	conf_dump(&c, f);
+	fclose(f);
+	assert_non_null(strstr(out1, "name \"a b#c\"\n"));
+	assert_non_null(strstr(out1, "grace 3600\n"));
+	assert_non_null(strstr(out1, "pidfile none\n"));
+	t_load(&c2, &b, out1, 0, err, sizeof(err));
+	f = open_memstream(&out2, &len2);
+	conf_dump(&c2, f);
+	fclose(f);
+	assert_string_equal(out1, out2);
+	free(out1);
+	free(out2);
+	conf_free(&c);
+	conf_free(&c2);
+}
+
+static void
+test_conf_match(void **state)
+{
+	const struct conf_table *tables[] = { &t_table };
+	struct conf c;
+	struct t_area a, copy;
+	void *copies[] = { &copy };
+	char err[256];
+
+	(void)state;
+	(void)tables;
+	t_load(&c, &a, "Port 22\nAcceptEnv LANG\nMatch User bob\n Port 2022\n"
+	    " AcceptEnv ONLYBOB\nMatch User bob\n Port 3033\n", 0, err,
+	    sizeof(err));
+	memset(&copy, 0, sizeof(copy));
+	conf_area_copy(&t_table, &copy, &a);
+	assert_int_equal(conf_match_apply(&c, t_eval, "alice", copies, err,
+	    sizeof(err)), 0);
+	assert_int_equal(copy.port, 22);
+	conf_area_free(&t_table, &copy);
+
+	memset(&copy, 0, sizeof(copy));
+	conf_area_copy(&t_table, &copy, &a);
+	assert_int_equal(conf_match_apply(&c, t_eval, "bob", copies, err,
+	    sizeof(err)), 0);
+	assert_int_equal(copy.port, 2022);	/* first matching block wins */
+	assert_int_equal(copy.env.n, 1);
+	assert_string_equal(copy.env.v[0], "ONLYBOB");
+	assert_string_equal(copy.name, "gw");
+	conf_area_free(&t_table, &copy);
+	assert_int_equal(a.port, 22);	/* the global config is untouched */
+	conf_free(&c);
+}
+
+static void
+test_conf_parsers(void **state)
+{
+	int t;
+	long long sz;
+	char line[] = "  Key \"a b\" 'c\"d' e\\f # rest";
+	char *argv[8];
+
+	(void)state;
+	assert_int_equal(conf_parse_time("90", &t), 0);
+	assert_int_equal(t, 90);
+	assert_int_equal(conf_parse_time("1h2m3s", &t), 0);
+	assert_int_equal(t, 3723);
+	assert_int_equal(conf_parse_time("2w", &t), 0);
+	assert_int_equal(t, 1209600);
+	assert_int_not_equal(conf_parse_time("1x", &t), 0);
+	assert_int_not_equal(conf_parse_time("", &t), 0);
+	assert_int_not_equal(conf_parse_time("-1", &t), 0);
+	assert_int_not_equal(conf_parse_time("99999999999", &t), 0);
+	assert_int_equal(conf_parse_size("2G", &sz), 0);
+	assert_int_equal(sz, 2LL << 30);
+	assert_int_equal(conf_parse_size("10Mi", &sz), 0);
+	assert_int_equal(sz, 10LL << 20);
+	assert_int_not_equal(conf_parse_size("10Q", &sz), 0);
+	assert_int_equal(conf_split(line, argv, 8), 4);
+	assert_string_equal(argv[1], "a b");
+	assert_string_equal(argv[2], "c\"d");
+	assert_string_equal(argv[3], "e\\f");
+}
+
+static void
+test_bufq(void **state)
+{
+	struct bufq q;
+	unsigned char in[50000], out[50000];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 7);
+	bufq_init(&q, 40000, 30000, 10000);
+	assert_true(bufq_empty(&q));
+	assert_int_equal(bufq_write(&q, in, sizeof(in)), 40000);
+	assert_true(bufq_full(&q));
+	assert_int_equal(bufq_space(&q), 0);
+	assert_int_equal(bufq_write(&q, in, 1), 0);
+	n = bufq_read(&q, out, 25000);
+	assert_int_equal(n, 25000);
+	assert_memory_equal(out, in, 25000);
+	assert_false(bufq_full(&q));
+	assert_false(bufq_low(&q));
+	n = bufq_read(&q, out, 6000);
+	assert_memory_equal(out, in + 25000, 6000);
+	assert_true(bufq_low(&q));
+	assert_int_equal(bufq_write(&q, in + 40000, 10000), 10000);
+	n = bufq_read(&q, out, sizeof(out));
+	assert_int_equal(n, 19000);
+	assert_memory_equal(out, in + 31000, 19000);
+	assert_true(bufq_empty(&q));
+	assert_null(q.head);	/* drained chunks are released */
+	bufq_write(&q, in, 100);
+	bufq_clear(&q);
+	assert_int_equal(bufq_len(&q), 0);
+}
+
+struct t_loop {
+	struct loop	*loop;
+	char		 order[16];
+	int		 n;
+	int		 got;
+	struct loop_fd	*reg;
+};
+
+static void
+t_timer(void *arg)
+{
+	struct t_loop *t = arg;
+
+	t->order[t->n++] = 'T';
+}
+
+static void
+t_timer_a(void *arg)
+{
+	struct t_loop *t = arg;
+
+	t->order[t->n++] = 'a';
+}
+
+static void
+t_timer_stop(void *arg)
+{
+	struct t_loop *t = arg;
+
+	t->order[t->n++] = 'S';
+	loop_stop(t->loop);
+}
+
+static void
+t_deferred(void *arg)
+{
+	struct t_loop *t = arg;
+
+	t->order[t->n++] = 'D';
+}
+
+static void
+t_readable(int fd, int events, void *arg)
+{
+	struct t_loop *t = arg;
+	char c;
+
+	assert_true(events & LOOP_READ);
+	assert_int_equal(read(fd, &c, 1), 1);
+	t->got = c;
+	t->order[t->n++] = 'R';
+	loop_fd_del(t->reg);	/* removing itself inside its callback */
+	t->reg = NULL;
+}
+
+static void
+t_posted(void *arg)
+{
+	struct t_loop *t = arg;
+
+	t->order[t->n++] = 'P';
+}
+
+static void *
+t_thread(void *arg)
+{
+	struct t_loop *t = arg;
+
+	loop_post(t->loop, t_posted, t);
+	return NULL;
+}
+
+static void
+test_loop(void **state)
+{
+	struct t_loop t;
+	struct loop_timer *t1, *t2, *t3, *t4;
+	pthread_t th;
+	int p[2];
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	assert_non_null(t.loop = loop_new());
+	assert_int_equal(pipe(p), 0);
+	t.reg = loop_fd_add(t.loop, p[0], LOOP_READ, t_readable, &t);
+	assert_non_null(t.reg);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	t1 = loop_timer_new(t.loop, t_timer, &t);
+	t2 = loop_timer_new(t.loop, t_timer_a, &t);
+	t3 = loop_timer_new(t.loop, t_timer_stop, &t);
+	t4 = loop_timer_new(t.loop, t_timer, &t);
+	loop_timer_start(t3, 60);
+	loop_timer_start(t1, 20);
+	loop_timer_start(t2, 40);
+	loop_timer_start(t4, 30);
+	loop_timer_stop(t4);	/* a stopped timer never fires */
+	assert_false(loop_timer_pending(t4));
+	loop_defer(t.loop, t_deferred, &t);
+	assert_int_equal(loop_run(t.loop), 0);
+	t.order[t.n] = '\0';
+	assert_string_equal(t.order, "DRTaS");
+	assert_int_equal(t.got, 'x');
+
+	t.n = 0;
+	assert_int_equal(pthread_create(&th, NULL, t_thread, &t), 0);
+	pthread_join(th, NULL);
+	loop_timer_start(t3, 50);
+	assert_int_equal(loop_run(t.loop), 0);
+	t.order[t.n] = '\0';
+	assert_string_equal(t.order, "PS");
+	loop_timer_free(t1);
+	loop_timer_free(t2);
+	loop_timer_free(t3);
+	loop_timer_free(t4);
+	close(p[0]);
+	close(p[1]);
+	loop_free(t.loop);
+}
+
+static void
+t_sig(void *arg)
+{
+	struct t_loop *t = arg;
+
+	t->order[t->n++] = 'H';
+	loop_stop(t->loop);
+}
+
+static void
+test_loop_signal(void **state)
+{
+	struct t_loop t;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.loop = loop_new();
+	assert_int_equal(loop_signal(t.loop, SIGUSR1, t_sig, &t), 0);
+	kill(getpid(), SIGUSR1);
+	assert_int_equal(loop_run(t.loop), 0);
+	assert_int_equal(t.order[0], 'H');
+	loop_free(t.loop);
+}
+
+static void
+test_err_and_log(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(dg_strerror(DG_ERR_TIMEOUT), "timed out");
+	assert_string_equal(dg_strerror(1), "unknown error");
+	assert_string_equal(dg_strerror(-1000), "unknown error");
+	assert_int_equal(log_level_from_name("debug"), LOG_L_DEBUG1);
+	assert_int_equal(log_level_from_name("VERBOSE"), LOG_L_VERBOSE);
+	assert_int_equal(log_level_from_name("loud"), -1);
+	log_json_escape(buf, sizeof(buf), "a\"b\\\n\x01");
+	assert_string_equal(buf, "a\\\"b\\\\\\n\\u0001");
+	log_json_escape(buf, 5, "abcdefgh");
+	assert_string_equal(buf, "abcd");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conf_values_and_defaults),
+		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test(test_conf_dump_roundtrip),
+		cmocka_unit_test(test_conf_match),
+		cmocka_unit_test(test_conf_parsers),
+		cmocka_unit_test(test_bufq),
+		cmocka_unit_test(test_loop),
+		cmocka_unit_test(test_loop_signal),
+		cmocka_unit_test(test_err_and_log),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -5,7 +5,7 @@ set -euo pipefail
 
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 	libssh-dev libc-ares-dev libldns-dev libcurl4-openssl-dev libcjson-dev
-	libpam0g-dev libssl-dev openssh-client openssl python3-aiohttp
+	libpam0g-dev libssl-dev libyaml-dev openssh-client openssl python3-aiohttp
 	python3-yaml util-linux procps"
 TEST_PKGS="$BUILD_PKGS libcmocka-dev clang libclang-rt-14-dev
 	openssh-server openssh-sftp-server putty-tools

@@ -1,0 +1,1 @@
+"""kubesim: a Kubernetes API server stand-in for devgate's tests (see ../README.md)."""

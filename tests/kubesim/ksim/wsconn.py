@@ -1,0 +1,226 @@
+"""Server-side WebSocket (RFC 6455) on aiohttp's upgraded connection: fast framing, Pong, flow control."""
+import asyncio
+import struct
+
+from aiohttp import hdrs, web
+
+try:
+    from aiohttp._websocket import _websocket_mask as _mask   # C-accelerated unmasking
+except ImportError:  # pragma: no cover
+    from aiohttp.http_websocket import _websocket_mask_python as _mask
+
+OP_CONT, OP_TEXT, OP_BIN, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
+MAX_MESSAGE = 64 << 20
+HIGH_WATER = 4 << 20
+
+
+def offered_protocols(request):
+    out = []
+    for h in request.headers.getall(hdrs.SEC_WEBSOCKET_PROTOCOL, []):
+        out.extend(p.strip() for p in h.split(",") if p.strip())
+    return out
+
+
+def is_websocket(request):
+    return (request.headers.get(hdrs.UPGRADE, "").lower().strip() == "websocket"
+            and "upgrade" in request.headers.get(hdrs.CONNECTION, "").lower())
+
+
+class _Upgrade(web.WebSocketResponse):
+    """aiohttp does the handshake (101, accept key); our parser takes over the byte stream."""
+
+    def __init__(self, conn, chosen):
+        super().__init__(protocols=[chosen] if chosen else (), compress=False, autoping=False)
+        self._conn, self._chosen = conn, chosen
+
+    def _handshake(self, request):
+        headers, protocol, compress, notakeover = super()._handshake(request)
+        if self._chosen:
+            headers[hdrs.SEC_WEBSOCKET_PROTOCOL] = self._chosen
+        return headers, self._chosen, 0, False
+
+    def _post_start(self, request, protocol, writer):
+        self._ws_protocol = protocol
+        self._writer = writer
+        request.protocol.set_parser(self._conn)
+        request.protocol.keep_alive(False)
+
+    async def write_eof(self):  # aiohttp calls this when the handler returns; we closed already
+        self._eof_sent = True
+
+
+class WSConn:
+    """Callbacks: on_message(opcode, payload: bytearray), on_closed(). Sends binary messages."""
+
+    def __init__(self, request, chosen, on_message, on_closed=None):
+        self.request, self.chosen = request, chosen
+        self.on_message, self.on_closed = on_message, on_closed
+        self.transport = None
+        self.protocol = request.protocol
+        self.buf = bytearray()
+        self.frag_op, self.frag = None, None
+        self.closed = False           # we sent a close frame / transport is gone
+        self.peer_closed = False
+        self.done = asyncio.get_running_loop().create_future()   # resolves when the connection ended
+        self.bytes_in = self.bytes_out = 0
+
+    async def accept(self):
+        resp = _Upgrade(self, self.chosen)
+        await resp.prepare(self.request)
+        self.transport = self.request.transport
+        self.transport.set_write_buffer_limits(high=HIGH_WATER)
+
+    # ---- parser interface used by aiohttp's RequestHandler.data_received / connection_lost ----
+    def feed_data(self, data):
+        try:
+            self._feed(data)
+        except Exception:   # malformed frames from a peer must never take the server down
+            self.abort(1002)
+        return False, b""
+
+    def feed_eof(self):
+        self.peer_closed = True
+        self._finish()
+
+    def _feed(self, data):
+        buf = self.buf
+        buf += data
+        pos, n = 0, len(buf)
+        while not self.peer_closed:
+            if n - pos < 2:
+                break
+            b0, b1 = buf[pos], buf[pos + 1]
+            ln, hl = b1 & 0x7F, 2
+            if ln == 126:
+                if n - pos < 4:
+                    break
+                ln, hl = struct.unpack_from("!H", buf, pos + 2)[0], 4
+            elif ln == 127:
+                if n - pos < 10:
+                    break
+                ln, hl = struct.unpack_from("!Q", buf, pos + 2)[0], 10
+            masked = b1 & 0x80
+            if masked:
+                hl += 4
+            op = b0 & 0x0F
+            if b0 & 0x70 or ln > MAX_MESSAGE or (op >= 8 and (ln > 125 or not b0 & 0x80)) or op in (3, 4, 5, 6, 7) or op > 10:
+                self.abort(1002 if ln <= MAX_MESSAGE else 1009)
+                return
+            if n - pos < hl + ln:
+                break
+            payload = buf[pos + hl:pos + hl + ln]
+            if masked:
+                _mask(bytes(buf[pos + hl - 4:pos + hl]), payload)
+            pos += hl + ln
+            self._frame(b0 & 0x80, op, payload)
+        if pos:
+            del buf[:pos]
+
+    def _frame(self, fin, op, payload):
+        if op == OP_PING:
+            self._send_frame(OP_PONG, payload)
+        elif op == OP_PONG:
+            pass
+        elif op == OP_CLOSE:
+            code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1000
+            self.peer_closed = True
+            if not self.closed:
+                self._send_frame(OP_CLOSE, struct.pack("!H", code if code not in (1005, 1006, 1015) else 1000))
+            self._close_transport()
+        elif op == OP_CONT:
+            if self.frag_op is None:
+                return self.abort(1002)
+            self.frag += payload
+            if len(self.frag) > MAX_MESSAGE:
+                return self.abort(1009)
+            if fin:
+                op, data, self.frag_op, self.frag = self.frag_op, self.frag, None, None
+                self.on_message(op, data)
+        else:
+            if self.frag_op is not None:
+                return self.abort(1002)
+            if fin:
+                self.on_message(op, payload)
+            else:
+                self.frag_op, self.frag = op, payload
+
+    # ---- sending ----
+    def _send_frame(self, op, data):
+        if self.closed or self.transport is None or self.transport.is_closing():
+            return
+        n = len(data)
+        if n < 126:
+            hdr = bytes((0x80 | op, n))
+        elif n < 65536:
+            hdr = struct.pack("!BBH", 0x80 | op, 126, n)
+        else:
+            hdr = struct.pack("!BBQ", 0x80 | op, 127, n)
+        if n < 65536:
+            self.transport.write(hdr + data)
+        else:
+            self.transport.write(hdr)
+            self.transport.write(data)
+
+    def send(self, data):
+        """One binary message (data already starts with the channel byte)."""
+        self.bytes_out += len(data)
+        self._send_frame(OP_BIN, data)
+
+    def send_channel(self, ch, data):
+        n = len(data) + 1
+        if self.closed or self.transport is None or self.transport.is_closing():
+            return
+        if n < 126:
+            hdr = bytes((0x82, n, ch))
+        elif n < 65536:
+            hdr = struct.pack("!BBHB", 0x82, 126, n, ch)
+        else:
+            hdr = struct.pack("!BBQB", 0x82, 127, n, ch)
+        self.bytes_out += n
+        if n < 65536:
+            self.transport.write(hdr + data)
+        else:
+            self.transport.write(hdr)
+            self.transport.write(data)
+
+    def write_buffer_size(self):
+        t = self.transport
+        return t.get_write_buffer_size() if t is not None and not t.is_closing() else 0
+
+    async def drain(self):
+        if self.write_buffer_size() > HIGH_WATER:
+            try:
+                await self.protocol._drain_helper()
+            except (ConnectionError, RuntimeError):
+                pass
+
+    def pause_reading(self):
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def resume_reading(self):
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    def close(self, code=1000):
+        """Close frame with code, then TCP close (what the API server does after the status)."""
+        if not self.closed:
+            self._send_frame(OP_CLOSE, struct.pack("!H", code))
+            self.closed = True
+        self._close_transport()
+
+    def abort(self, code=1002):
+        self.close(code)
+        self.peer_closed = True
+
+    def _close_transport(self):
+        self.closed = True
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+        self._finish()
+
+    def _finish(self):
+        if not self.done.done():
+            self.done.set_result(None)
+            if self.on_closed:
+                self.on_closed()

@@ -18,6 +18,9 @@
 
 #define FIELD(area, kw)	((char *)(area) + (kw)->offset)
 
+static int conf_err(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 conf_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -550,9 +553,10 @@ conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
 	size_t len = 0, n;
 	int r = DG_ERR_SYSTEM;
 
-	if ((f = fopen(path, "r")) == NULL)
-		return conf_err(err, errlen, "%s: %s", path, strerror(errno)),
-		    DG_ERR_SYSTEM;
+	if ((f = fopen(path, "r")) == NULL) {
+		conf_err(err, errlen, "%s: %s", path, strerror(errno));
+		return DG_ERR_SYSTEM;
+	}
 	text = xmalloc(CONF_MAX_FILE + 1);
 	while ((n = fread(text + len, 1, CONF_MAX_FILE + 1 - len, f)) > 0)
 		len += n;

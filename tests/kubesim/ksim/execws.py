@@ -93,7 +93,9 @@ class ExecSession:
         self.loop = asyncio.get_running_loop()
         self.proc = None
         self.in_fd = None          # our end of stdin (pipe write end or pty master)
-        self.in_pending = []       # bytes not yet written to in_fd
+        self.in_pending = []       # memoryviews not yet written to in_fd
+        self.in_bytes = 0
+        self.in_flush_soon = self.in_wait_writable = self.in_paused = False
         self.in_close_wanted = False
         self.out = {}              # fd -> channel
         self.master = None
@@ -120,37 +122,49 @@ class ExecSession:
                 self._maybe_close_in()
 
     def _write_in(self, mv):
-        if self.in_pending:
-            self.in_pending.append(bytes(mv))
-            return
-        try:
-            n = os.write(self.in_fd, mv)
-        except BlockingIOError:
-            n = 0
-        except OSError:          # process closed its stdin: discard like a broken pipe
-            self._close_in()
-            return
-        if n < len(mv):
-            self.in_pending.append(bytes(mv[n:]))
+        """Queue stdin bytes; one writev per event-loop turn (fewer pipe wake-ups than a write per message)."""
+        self.in_pending.append(mv)
+        self.in_bytes += len(mv)
+        if not self.in_flush_soon and not self.in_wait_writable:
+            self.in_flush_soon = True
+            self.loop.call_soon(self._flush_in)
+        if self.in_bytes > (4 << 20) and not self.in_paused:
+            self.in_paused = True
             self.ws.pause_reading()
-            self.loop.add_writer(self.in_fd, self._in_writable)
 
-    def _in_writable(self):
-        while self.in_pending:
-            data = self.in_pending[0]
+    def _flush_in(self):
+        self.in_flush_soon = False
+        if self.in_fd is None:
+            return
+        pend = self.in_pending
+        while pend:
             try:
-                n = os.write(self.in_fd, data)
+                n = os.writev(self.in_fd, pend[:512])
             except BlockingIOError:
-                return
-            except OSError:
+                break
+            except OSError:          # process closed its stdin: discard like a broken pipe
                 self._close_in()
                 return
-            if n < len(data):
-                self.in_pending[0] = data[n:]
-                return
-            self.in_pending.pop(0)
-        self.loop.remove_writer(self.in_fd)
-        self.ws.resume_reading()
+            self.in_bytes -= n
+            while n:
+                k = len(pend[0])
+                if n >= k:
+                    pend.pop(0)
+                    n -= k
+                else:
+                    pend[0] = pend[0][n:]
+                    n = 0
+        if pend:
+            if not self.in_wait_writable:
+                self.in_wait_writable = True
+                self.loop.add_writer(self.in_fd, self._flush_in)
+            return
+        if self.in_wait_writable:
+            self.in_wait_writable = False
+            self.loop.remove_writer(self.in_fd)
+        if self.in_paused:
+            self.in_paused = False
+            self.ws.resume_reading()
         self._maybe_close_in()
 
     def _maybe_close_in(self):
@@ -158,15 +172,15 @@ class ExecSession:
             self._close_in()
 
     def _close_in(self):
-        if self.in_fd is not None and self.in_fd != self.master:
-            self.loop.remove_writer(self.in_fd)
+        if self.in_fd is None:
+            return
+        self.loop.remove_writer(self.in_fd)
+        if self.in_fd != self.master:
             os.close(self.in_fd)
             self.in_fd = None
-            self.in_pending = []
-            self.ws.resume_reading()
-        elif self.in_fd is not None:
-            self.loop.remove_writer(self.in_fd)
-            self.in_pending = []
+        self.in_pending, self.in_bytes, self.in_wait_writable = [], 0, False
+        if self.in_paused:
+            self.in_paused = False
             self.ws.resume_reading()
 
     def _resize(self, data):

@@ -5,7 +5,7 @@ import struct
 from aiohttp import hdrs, web
 
 try:
-    from aiohttp._websocket import _websocket_mask as _mask   # C-accelerated unmasking
+    from aiohttp._websocket import _websocket_mask_cython as _mask   # C-accelerated unmasking
 except ImportError:  # pragma: no cover
     from aiohttp.http_websocket import _websocket_mask_python as _mask
 
@@ -83,38 +83,48 @@ class WSConn:
         self._finish()
 
     def _feed(self, data):
-        buf = self.buf
-        buf += data
-        pos, n = 0, len(buf)
-        while not self.peer_closed:
-            if n - pos < 2:
-                break
-            b0, b1 = buf[pos], buf[pos + 1]
-            ln, hl = b1 & 0x7F, 2
-            if ln == 126:
-                if n - pos < 4:
+        accumulating = bool(self.buf)
+        if accumulating:
+            self.buf += data
+            data = self.buf
+        mv = memoryview(data)
+        pos, n = 0, len(data)
+        try:
+            while not self.peer_closed:
+                if n - pos < 2:
                     break
-                ln, hl = struct.unpack_from("!H", buf, pos + 2)[0], 4
-            elif ln == 127:
-                if n - pos < 10:
+                b0, b1 = data[pos], data[pos + 1]
+                ln, hl = b1 & 0x7F, 2
+                if ln == 126:
+                    if n - pos < 4:
+                        break
+                    ln, hl = struct.unpack_from("!H", data, pos + 2)[0], 4
+                elif ln == 127:
+                    if n - pos < 10:
+                        break
+                    ln, hl = struct.unpack_from("!Q", data, pos + 2)[0], 10
+                masked = b1 & 0x80
+                if masked:
+                    hl += 4
+                op = b0 & 0x0F
+                if (b0 & 0x70 or ln > MAX_MESSAGE or (op >= 8 and (ln > 125 or not b0 & 0x80))
+                        or op in (3, 4, 5, 6, 7) or op > 10):
+                    self.abort(1002 if ln <= MAX_MESSAGE else 1009)
+                    return
+                if n - pos < hl + ln:
                     break
-                ln, hl = struct.unpack_from("!Q", buf, pos + 2)[0], 10
-            masked = b1 & 0x80
-            if masked:
-                hl += 4
-            op = b0 & 0x0F
-            if b0 & 0x70 or ln > MAX_MESSAGE or (op >= 8 and (ln > 125 or not b0 & 0x80)) or op in (3, 4, 5, 6, 7) or op > 10:
-                self.abort(1002 if ln <= MAX_MESSAGE else 1009)
-                return
-            if n - pos < hl + ln:
-                break
-            payload = buf[pos + hl:pos + hl + ln]
-            if masked:
-                _mask(bytes(buf[pos + hl - 4:pos + hl]), payload)
-            pos += hl + ln
-            self._frame(b0 & 0x80, op, payload)
-        if pos:
-            del buf[:pos]
+                payload = bytearray(mv[pos + hl:pos + hl + ln])
+                if masked:
+                    _mask(bytes(mv[pos + hl - 4:pos + hl]), payload)
+                pos += hl + ln
+                self._frame(b0 & 0x80, op, payload)
+            rest = bytearray(mv[pos:]) if (pos or not accumulating) and pos < n else None
+        finally:
+            mv.release()
+        if rest is not None:
+            self.buf = rest
+        elif pos:
+            self.buf = bytearray()
 
     def _frame(self, fin, op, payload):
         if op == OP_PING:

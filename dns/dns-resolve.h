@@ -1,0 +1,62 @@
+/* dns-resolve.h: non-blocking name resolution with c-ares driven by
+ * common/loop.h: addresses with their TTLs, and a zone's SOA (MNAME). */
+#ifndef DG_DNS_RESOLVE_H
+#define DG_DNS_RESOLVE_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+struct dns_resolve;
+struct dns_resolve_op;
+
+#define DNS_RESOLVE_MAX_ADDRS 32	/* at most this many per answer */
+
+struct dns_addr {
+	struct sockaddr_storage	 sa;	/* port 0 */
+	socklen_t		 salen;
+	int			 ttl;	/* seconds; 0 for literals */
+};
+
+/*
+ * Callbacks run on the loop, never from inside the call that started the
+ * operation. err is 0 or a DG_ERR_*: DG_ERR_NOTFOUND (no such name or no
+ * address of that family), DG_ERR_TIMEOUT, DG_ERR_UNAVAIL (server failure
+ * or refused), DG_ERR_PROTO (bad answer). The op is finished (freed) after
+ * its callback returns; the arrays are only valid during the callback.
+ */
+typedef void dns_resolve_addr_cb(void *arg, int err,
+    const struct dns_addr *addrs, size_t n);
+typedef void dns_resolve_soa_cb(void *arg, int err, const char *mname,
+    uint32_t serial);
+
+/*
+ * servers: NULL or "" for the system's resolv.conf, else a comma list of
+ * host[:port] / [v6]:port (ports allowed, unlike resolv.conf).
+ * timeout_ms: per try (two tries per server); 0 for 2000.
+ * /etc/hosts is not consulted and no search domains are applied: names are
+ * taken as absolute.
+ */
+int	 dns_resolve_new(struct loop *, const char *servers, int timeout_ms,
+	    struct dns_resolve **);
+/* Cancels every pending op without calling its callback. NULL is fine. */
+void	 dns_resolve_free(struct dns_resolve *);
+
+/* family: AF_INET, AF_INET6 or AF_UNSPEC (both). Numeric names resolve
+ * to themselves. opp may be NULL when the caller will never cancel. */
+int	 dns_resolve_addr(struct dns_resolve *, const char *name, int family,
+	    dns_resolve_addr_cb *, void *arg, struct dns_resolve_op **opp);
+/* The SOA of zone: primary name server (MNAME, no trailing dot) and
+ * serial. */
+int	 dns_resolve_soa(struct dns_resolve *, const char *zone,
+	    dns_resolve_soa_cb *, void *arg, struct dns_resolve_op **opp);
+/* The callback will not be called; NULL is fine. Not from inside the
+ * op's own callback. */
+void	 dns_resolve_cancel(struct dns_resolve_op *);
+
+/* Number of ops not finished yet (for tests and shutdown). */
+size_t	 dns_resolve_pending(const struct dns_resolve *);
+
+#endif

@@ -1,0 +1,26 @@
+/* dns-fake.h: a tiny DNS server for unit tests, in a thread, on
+ * 127.0.0.1 (UDP and TCP on one port), answering through a callback. */
+#ifndef DG_TEST_DNS_FAKE_H
+#define DG_TEST_DNS_FAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct dns_fake;
+
+/*
+ * Called on the server thread for each request (wire bytes). Write up to
+ * max reply messages into out[i] / outlen[i] (each at most 65535 bytes,
+ * buffers provided) and return how many; 0 means "do not answer".
+ * tcp tells the transport.
+ */
+typedef int dns_fake_fn(void *arg, int tcp, const uint8_t *req, size_t len,
+    uint8_t **out, size_t *outlen, int max);
+
+struct dns_fake *dns_fake_start(dns_fake_fn *, void *arg);
+int	 dns_fake_port(const struct dns_fake *);
+/* Requests seen so far (UDP and TCP). */
+int	 dns_fake_count(struct dns_fake *);
+void	 dns_fake_stop(struct dns_fake *);
+
+#endif

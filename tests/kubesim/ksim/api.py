@@ -103,6 +103,10 @@ class Api:
             return _json(discovery.metrics_group())
         if path == "/apis/metrics.k8s.io/v1beta1":
             return _json(discovery.METRICS_V1B1)
+        if path == "/openapi/v3":
+            return _json(discovery.OPENAPI_V3_ROOT)
+        if path == "/openapi/v3/api/v1":
+            return _json(discovery.OPENAPI_V3_CORE)
         parts = path.strip("/").split("/")
         if parts[:2] == ["api", "v1"]:
             return await self._core(request, m, parts[2:])
@@ -247,6 +251,8 @@ class Api:
         self.watches.add(w)
         try:
             await resp.prepare(request)
+            if self.log:
+                self.log.write("%s %s %s 200 watch-started\n" % (now_rfc3339(), request.method, request.path_qs))
             deadline = time.monotonic() + timeout
             next_bm = time.monotonic() + self.opts.bookmark_interval
             kindname = KINDS[res][0]

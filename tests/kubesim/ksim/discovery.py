@@ -51,3 +51,19 @@ def api_groups():
 
 def metrics_group():
     return dict(METRICS_GROUP, kind="APIGroup", apiVersion="v1")
+
+
+def _op(kind):
+    return {"x-kubernetes-group-version-kind": {"group": "", "version": "v1", "kind": kind},
+            "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
+                           {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
+                           {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": True}}],
+            "responses": {"200": {"description": "OK"}}}
+
+
+# Just enough OpenAPI v3 for kubectl to see that the server validates fields itself (fieldValidation).
+OPENAPI_V3_ROOT = {"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=6B1A2E3C4D5F"}}}
+OPENAPI_V3_CORE = {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.32.5"},
+                   "paths": {"/api/v1/namespaces/{namespace}/pods": {"post": _op("Pod")},
+                             "/api/v1/namespaces/{namespace}/pods/{name}": {"patch": _op("Pod"), "put": _op("Pod")}},
+                   "components": {"schemas": {}}}

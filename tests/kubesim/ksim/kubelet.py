@@ -1,5 +1,6 @@
 """Pod lifecycle ('kubelet' + scheduler loop): scheduling, image behaviours, processes, restarts, deletion."""
 import asyncio
+import hashlib
 import os
 import re
 import shutil
@@ -300,7 +301,8 @@ class Kubelet:
                 self._event(pr, c, "Normal", "Pulled", 'Successfully pulled image "%s" in %s (%s including waiting). '
                             "Image size: 1048576 bytes." % (img, took, took))
                 self.pulled.add(img)
-                c.image_id = "docker.io/library/%s@sha256:%064x" % (img.split(":")[0].split("/")[-1], abs(hash(img)))
+                c.image_id = "docker.io/library/%s@sha256:%s" % (img.split(":")[0].split("/")[-1],
+                                                                  hashlib.sha256(img.encode()).hexdigest())
                 return True
             ref = img if "/" in img.split(":")[0] else "docker.io/library/" + img
             err = ('rpc error: code = NotFound desc = failed to pull and unpack image "%s": failed to resolve '

@@ -51,7 +51,10 @@ class Api:
             status = e.status
             return _json(status_obj(e.status, "BadRequest" if e.status == 400 else "InternalError",
                                     e.text or e.reason), e.status)
-        except (ConnectionError, asyncio.CancelledError):
+        except ConnectionError:
+            status = 499
+            return web.Response(status=499)
+        except asyncio.CancelledError:
             status = 499
             raise
         except Exception as e:

@@ -151,6 +151,9 @@ def main(argv=None):
     o = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.DEBUG if o.debug else logging.WARNING, stream=sys.stderr,
                         format="kubesim: %(levelname)s %(name)s: %(message)s")
+    if not o.debug:     # malformed requests are answered with 400 by aiohttp; their tracebacks are noise
+        logging.getLogger("aiohttp").setLevel(logging.CRITICAL)
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     prof = None
     if os.environ.get("KUBESIM_PROFILE"):        # developer aid: cProfile stats written at exit
         import cProfile

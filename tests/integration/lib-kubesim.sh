@@ -78,7 +78,7 @@ ks_start() {
   "$KUBESIM" --listen "127.0.0.1:$KS_PORT" --dir "$KS_DIR/state" --log "$KS_DIR/requests.log" "$@" \
     >"$KS_DIR/stdout" 2>"$KS_DIR/stderr" &
   KS_PID=$!
-  if ! ks_poll 30 grep -qx ready "$KS_DIR/stdout"; then
+  if ! ks_poll 30 grep -qsx ready "$KS_DIR/stdout"; then
     echo "kubesim did not become ready; stderr:"; cat "$KS_DIR/stderr"; exit 1
   fi
   export KUBECONFIG="$KS_DIR/state/kubeconfig"

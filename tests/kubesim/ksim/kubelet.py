@@ -401,7 +401,7 @@ class Kubelet:
                 c.state = {"terminated": {"exitCode": rc, "reason": "OOMKilled" if oom else ("Completed" if rc == 0 else "Error"),
                                           "startedAt": started, "finishedAt": now_rfc3339(), "containerID": c.container_id}}
             self.kick_scheduler()
-            if pr.stop.is_set() or self.restart_policy == "Never" or (self.restart_policy == "OnFailure" and rc == 0):
+            if pr.stop.is_set() or pr.restart_policy == "Never" or (pr.restart_policy == "OnFailure" and rc == 0):
                 c.final = True
                 self._sync(pr)
                 return

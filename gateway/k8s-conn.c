@@ -1,5 +1,6 @@
 /* k8s-conn.c: non-blocking TCP + TLS (OpenSSL) connections to the API
  * server for WebSocket streams. */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -47,6 +48,9 @@ struct k8s_conn {
 	int		 read_wants_write;	/* SSL_read needs writable */
 	int		 write_wants_read;	/* SSL_write needs readable */
 	int		 hs_wants_write;	/* handshake needs writable */
+	int		 drained;	/* the last read emptied socket and TLS:
+					   do not call SSL_read (it would pin
+					   a 17 KB buffer while idle) */
 	k8s_conn_cb	*cb;
 	void		*arg;
 	char		 error[160];
@@ -164,8 +168,6 @@ k8s_tls_new(const struct k8s_config *c, struct k8s_tls **out, char *err,
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_read_ahead(ctx, 1);
-	SSL_CTX_set_default_read_buffer_len(ctx, 64 * 1024);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
 	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, kct_new_session);
@@ -435,6 +437,8 @@ kc_ssl_result(struct k8s_conn *c, int r, int reading)
 	case SSL_ERROR_WANT_READ:
 		if (!reading)
 			c->write_wants_read = 1;
+		else
+			SSL_free_buffers(c->ssl);	/* fails if in use */
 		kc_update(c);
 		return DG_ERR_AGAIN;
 	case SSL_ERROR_WANT_WRITE:
@@ -464,7 +468,7 @@ k8s_conn_read(struct k8s_conn *c, void *buf, size_t len)
 {
 	size_t n = 0;
 	ssize_t k;
-	int r;
+	int r, avail;
 
 	if (c->state != KC_OPEN)
 		return DG_ERR_AGAIN;
@@ -477,6 +481,12 @@ k8s_conn_read(struct k8s_conn *c, void *buf, size_t len)
 		kc_set_error(c, "", strerror(errno));
 		return errno == ECONNRESET ? DG_ERR_CLOSED : DG_ERR_SYSTEM;
 	}
+	if (c->drained) {
+		c->drained = 0;
+		/* Idle: give back the record buffers (~17 KB each). */
+		SSL_free_buffers(c->ssl);
+		return DG_ERR_AGAIN;
+	}
 	c->read_wants_write = 0;
 	ERR_clear_error();
 	errno = 0;
@@ -486,6 +496,9 @@ k8s_conn_read(struct k8s_conn *c, void *buf, size_t len)
 			c->write_wants_read = 0;
 			kc_update(c);
 		}
+		if (!SSL_has_pending(c->ssl) && ioctl(c->fd, FIONREAD,
+		    &avail) == 0 && avail == 0)
+			c->drained = 1;
 		return (ssize_t)n;
 	}
 	return kc_ssl_result(c, 0, 1);

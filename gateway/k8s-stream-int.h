@@ -50,7 +50,7 @@ struct k8s_stream {
 	char			*req;		/* upgrade request, has token */
 	size_t			 reqlen, reqoff;
 	char			*head;		/* response head, then body */
-	size_t			 headlen;
+	size_t			 headlen, headcap;
 	struct ws_resp		 resp;
 	char			 proto[64];	/* negotiated subprotocol */
 	int			 v5;

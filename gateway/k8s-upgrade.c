@@ -152,18 +152,24 @@ kup_opened(struct k8s_stream *s)
 static void
 kup_read_head(struct k8s_stream *s)
 {
-	size_t room;
+	size_t room, max;
 	ssize_t n;
 	int r;
 
 	if (s->head == NULL) {
-		s->head = xmalloc(KS_HEAD_MAX + KS_BODY_MAX + 1);
+		s->headcap = 1024;	/* a 101 is ~200 bytes */
+		s->head = xmalloc(s->headcap);
 		s->headlen = 0;
 	}
 	for (;;) {
-		room = KS_HEAD_MAX + KS_BODY_MAX - s->headlen;
-		if (s->state == KS_UPGRADE && room > KS_HEAD_MAX - s->headlen)
-			room = KS_HEAD_MAX - s->headlen;
+		max = s->state == KS_UPGRADE ? KS_HEAD_MAX :
+		    KS_HEAD_MAX + KS_BODY_MAX;
+		if (s->headlen + 1 == s->headcap && s->headcap < max + 1) {
+			s->headcap = s->headcap * 2 > max + 1 ? max + 1 :
+			    s->headcap * 2;
+			s->head = xreallocarray(s->head, s->headcap, 1);
+		}
+		room = s->headcap - s->headlen - 1;
 		if (room == 0)
 			break;
 		n = k8s_conn_read(s->conn, s->head + s->headlen, room);

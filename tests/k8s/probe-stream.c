@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +39,10 @@ static struct {
 
 	/* idle */
 	struct bstream	**many;
-	size_t		  nmany, opened, failed;
+	size_t		  nmany, opened, failed, started;
+	const char	 *pod;
 	long		  rss0;
+	size_t		  heap0;
 } S;
 
 static long
@@ -255,18 +258,51 @@ static const struct bstream_cbs probe_cbs = {
 
 /* idle: many streams */
 
+static const struct bstream_cbs probe_idle_cbs;
+
+/* Keep 8 streams connecting at a time, as sessions arriving over time
+ * would (a burst of handshakes inflates the heap). */
+static int
+probe_idle_more(void)
+{
+	static char *cat_argv[] = { "cat", NULL };
+	struct bexec_spec spec;
+	int r;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = cat_argv;
+	while (S.started < S.nmany && S.started - S.opened - S.failed < 8) {
+		if ((r = backend_exec(P.b, S.pod, &spec, &probe_idle_cbs, NULL,
+		    &S.many[S.started])) != 0)
+			return r;
+		S.started++;
+	}
+	return 0;
+}
+
+static void
+probe_idle_report(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	long rss = probe_rss_kb();
+
+	printf("idle streams=%zu failed=%zu rss_before_kb=%ld "
+	    "rss_after_kb=%ld rss_per_stream=%ld heap_per_stream=%zu\n",
+	    S.opened, S.failed, S.rss0, rss, S.opened ? (rss - S.rss0) *
+	    1024 / (long)S.opened : 0, S.opened ? (mi.uordblks - S.heap0) /
+	    S.opened : 0);
+	probe_finish(S.failed ? 1 : 0);
+}
+
 static void
 probe_idle_open(void *arg)
 {
 	(void)arg;
-	if (++S.opened + S.failed == S.nmany) {
-		printf("idle streams=%zu failed=%zu rss_before_kb=%ld "
-		    "rss_after_kb=%ld per_stream_bytes=%ld\n", S.opened,
-		    S.failed, S.rss0, probe_rss_kb(),
-		    S.opened ? (probe_rss_kb() - S.rss0) * 1024 /
-		    (long)S.opened : 0);
-		probe_finish(S.failed ? 1 : 0);
-	}
+	S.opened++;
+	if (probe_idle_more() != 0)
+		probe_finish(1);
+	else if (S.opened + S.failed == S.nmany)
+		probe_idle_report();
 }
 
 static void
@@ -292,8 +328,8 @@ probe_idle_error(void *arg, int err, const char *reason)
 	(void)arg;
 	fprintf(stderr, "idle stream: %s: %s\n", dg_strerror(err), reason);
 	S.failed++;
-	if (S.opened + S.failed == S.nmany)
-		probe_finish(1);
+	if (probe_idle_more() != 0 || S.opened + S.failed == S.nmany)
+		probe_idle_report();
 }
 
 static const struct bstream_cbs probe_idle_cbs = {
@@ -378,12 +414,10 @@ probe_stream_cmd(int argc, char **argv)
 		S.nmany = strtoul(argv[2], NULL, 10);
 		S.many = xcalloc(S.nmany ? S.nmany : 1, sizeof(*S.many));
 		spec.argv = cat_argv;
+		S.pod = argv[1];
 		S.rss0 = probe_rss_kb();
-		for (i = 0; i < S.nmany; i++)
-			if ((r = backend_exec(P.b, argv[1], &spec,
-			    &probe_idle_cbs, NULL, &S.many[i])) != 0)
-				return r;
-		return 0;
+		S.heap0 = mallinfo2().uordblks;
+		return probe_idle_more();
 	} else
 		return DG_ERR_INVAL;
 	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
@@ -402,7 +436,7 @@ probe_stream_cleanup(void)
 
 	loop_fd_del(S.in);
 	bstream_close(S.s);
-	for (i = 0; i < S.nmany; i++)
+	for (i = 0; i < S.started; i++)
 		bstream_close(S.many[i]);
 	free(S.many);
 	free(S.pattern);

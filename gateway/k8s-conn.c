@@ -458,6 +458,13 @@ kc_ssl_result(struct k8s_conn *c, int r, int reading)
 		ERR_clear_error();
 		return DG_ERR_SYSTEM;
 	default:
+		if (ERR_GET_REASON(ERR_peek_error()) ==
+		    SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			kc_set_error(c, "", "connection closed by the server "
+			    "(no TLS close_notify)");
+			ERR_clear_error();
+			return DG_ERR_CLOSED;
+		}
 		kc_tls_error(c, "TLS");
 		return DG_ERR_TLS;
 	}

@@ -34,7 +34,8 @@ probe_usage(void)
 	    "  wait ENV OWNER PHASE SECS | events POD | watch SECS |\n"
 	    "  exec [-t COLSxROWS] [-r COLSxROWS] [-n] [-c CONTAINER] POD "
 	    "ARGV... |\n"
-	    "  pf POD PORT | bench POD MIB | idle POD N\n");
+	    "  pf POD PORT | bench POD MIB | idle POD N |\n"
+	    "  rot ENV OWNER GATEFILE\n");
 	exit(2);
 }
 
@@ -190,6 +191,80 @@ probe_watch_cb(void *arg, int type, const struct env_info *e)
 	fflush(stdout);
 }
 
+/* rot: find, wait for a gate file (the test rotates the token), find
+ * again, then exec `true` in the pod. */
+static void probe_rot_step(void *);
+
+static void
+probe_rot_exec_exit(void *arg, const struct bstream_exit *ex)
+{
+	(void)arg;
+	printf("rot exec status=%d\n", ex->status);
+	probe_finish(ex->status == 0 ? 0 : 1);
+}
+
+static void
+probe_rot_exec_error(void *arg, int err, const char *reason)
+{
+	(void)arg;
+	printf("rot exec error: %s: %s\n", dg_strerror(err), reason);
+	probe_finish(1);
+}
+
+static void
+probe_rot_data(void *arg, int fd, const void *buf, size_t len)
+{
+	(void)arg;
+	(void)fd;
+	(void)buf;
+	(void)len;
+}
+
+static const struct bstream_cbs probe_rot_cbs = {
+	.data = probe_rot_data,
+	.exit = probe_rot_exec_exit,
+	.error = probe_rot_exec_error,
+};
+
+static void
+probe_rot_found(void *arg, int err, const struct env_info *e)
+{
+	static char *argv_true[] = { "true", NULL };
+	struct bexec_spec spec;
+
+	(void)arg;
+	P.op = NULL;
+	printf("rot find %d: %s %s\n", P.rot_round, err ? "error" : "ok",
+	    err ? dg_strerror(err) : e->instance);
+	fflush(stdout);
+	if (err != 0) {
+		probe_finish(1);
+		return;
+	}
+	if (P.rot_round++ == 0) {
+		loop_timer_start(P.timer, 50);
+		return;
+	}
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = argv_true;
+	if (backend_exec(P.b, e->instance, &spec, &probe_rot_cbs, NULL,
+	    &P.rot_stream) != 0)
+		probe_finish(1);
+}
+
+static void
+probe_rot_step(void *arg)
+{
+	(void)arg;
+	if (P.rot_round == 1 && access(P.gate, F_OK) != 0) {
+		loop_timer_start(P.timer, 50);
+		return;
+	}
+	if (backend_find(P.b, P.env, P.owner, probe_rot_found, NULL,
+	    &P.op) != 0)
+		probe_finish(1);
+}
+
 static void
 probe_timeout(void *arg)
 {
@@ -288,6 +363,13 @@ main(int argc, char **argv)
 		P.deadline = loop_now(P.loop) + 1000 *
 		    strtoull(argv[4], NULL, 10);
 		probe_wait_again(NULL);
+	} else if (strcmp(cmd, "rot") == 0 && argc == 4) {
+		P.env = argv[1];
+		P.owner = argv[2];
+		P.gate = argv[3];
+		loop_timer_free(P.timer);
+		P.timer = loop_timer_new(P.loop, probe_rot_step, NULL);
+		probe_rot_step(NULL);
 	} else if (strcmp(cmd, "events") == 0 && argc == 2)
 		r = k8s_api_pod_events(backend_k8s_api(P.b), argv[1],
 		    probe_events_cb, NULL, NULL);
@@ -307,6 +389,7 @@ main(int argc, char **argv)
 	} else
 		loop_run(P.loop);
 	probe_stream_cleanup();
+	bstream_close(P.rot_stream);
 	k8s_watch_free(w);
 	backend_op_cancel(P.b, P.op);
 	backend_free(P.b);

@@ -19,6 +19,9 @@ struct probe {
 	int			 exit_code;
 	const char		*env, *owner, *want_phase;
 	uint64_t		 deadline;
+	const char		*gate;		/* rot: file to wait for */
+	int			 rot_round;
+	struct bstream		*rot_stream;
 };
 
 extern struct probe P;

@@ -1,0 +1,103 @@
+#!/bin/bash
+# k8s-errors.sh: failures end streams with error() and a reason, never a
+# hang or a crash: wrong token (401), forbidden (403, from a stub: kubesim
+# has no RBAC), unreachable server, API server gone mid-stream, pod
+# deleted mid-stream, a server that does not speak HTTP.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/lib-k8s.sh"
+
+k8s_start_sim
+D=$TST_DIR
+k8s_pod dev alice alice-dev || { tst_fail "pod did not start"; tst_done; }
+
+sed 's/^\( *token:\).*/\1 not-the-token/' "$KUBECONFIG" >"$D/bad.kc"
+"$PROBE" -k "$D/bad.kc" exec alice-dev true </dev/null >"$D/401" 2>&1
+rc=$?
+tst_check "wrong token: exec ends in error()" [ $rc -eq 100 ]
+tst_check "  reason: authentication failed, 401" \
+	grep -q "error: authentication failed: upgrade refused: 401" "$D/401"
+"$PROBE" -k "$D/bad.kc" find dev alice >"$D/401r" 2>&1
+tst_check "wrong token: REST calls fail with 'authentication failed'" \
+	grep -q "error: authentication failed" "$D/401r"
+
+DEAD=$(tst_free_port)
+sed "s#https://127.0.0.1:[0-9]*#https://127.0.0.1:$DEAD#" "$KUBECONFIG" >"$D/dead.kc"
+"$PROBE" -k "$D/dead.kc" exec alice-dev true </dev/null >"$D/dead" 2>&1
+rc=$?
+tst_check "unreachable API server: error() (not a hang)" [ $rc -eq 100 ]
+tst_check "  reason: service unavailable, connection refused" \
+	grep -q "error: service unavailable: connect: Connection refused" "$D/dead"
+
+# A stub answering every request with 403 Forbidden and a Status body.
+STUB=$(tst_free_port)
+cat >"$D/stub.py" <<'PY'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        mode = sys.argv[2]
+        if mode == "garbage":
+            self.wfile.write(b"SSH-2.0-not-http\r\n\r\n")
+            return
+        body = json.dumps({"kind": "Status", "apiVersion": "v1", "metadata": {},
+            "status": "Failure", "reason": "Forbidden", "code": 403,
+            "message": 'pods "alice-dev" is forbidden: User "system:serviceaccount:gw:ssh-gateway" '
+                       'cannot get resource "pods/exec" in API group "" in the namespace "default"'}).encode()
+        self.send_response(403)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_POST = do_DELETE = answer
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+$PY "$D/stub.py" "$STUB" forbid &
+tst_track_pid $!
+sed "s#https://127.0.0.1:[0-9]*#http://127.0.0.1:$STUB#" "$KUBECONFIG" >"$D/stub.kc"
+port_open() { $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1"; }
+tst_wait_for 20 port_open "$STUB"
+"$PROBE" -k "$D/stub.kc" find dev alice >"$D/403r" 2>&1
+tst_check "forbidden: REST calls fail with 'permission denied'" \
+	grep -q "error: permission denied" "$D/403r"
+"$PROBE" -k "$D/stub.kc" exec alice-dev true </dev/null >"$D/403" 2>&1
+rc=$?
+tst_check "forbidden (revoked pods/exec): error()" [ $rc -eq 100 ]
+tst_check "  reason carries the Status message" \
+	grep -q 'permission denied: upgrade refused: 403 pods "alice-dev" is forbidden' "$D/403"
+
+GARB=$(tst_free_port)
+$PY "$D/stub.py" "$GARB" garbage &
+tst_track_pid $!
+sed "s#https://127.0.0.1:[0-9]*#http://127.0.0.1:$GARB#" "$KUBECONFIG" >"$D/garb.kc"
+tst_wait_for 20 port_open "$GARB"
+"$PROBE" -k "$D/garb.kc" exec alice-dev true </dev/null >"$D/garb" 2>&1
+rc=$?
+tst_check "a server that does not speak HTTP: error()" [ $rc -eq 100 ]
+tst_check "  reason: malformed response" grep -q "protocol error: malformed HTTP" "$D/garb"
+
+# Pod deleted while a command runs: the kubelet kills it, the status says
+# so (137), and the stream ends; nothing hangs.
+"$PROBE" exec alice-dev sleep 600 </dev/null >"$D/mid" 2>&1 &
+mid=$!
+tst_check "long exec is running" tst_wait_for 20 grep -q "open protocol" "$D/mid"
+"$PROBE" stop dev alice 0 >/dev/null
+wait "$mid"
+rc=$?
+tst_check "pod deleted mid-stream: the stream ends (killed: 137, or error())" \
+	bash -c "[ $rc -eq 137 ] || [ $rc -eq 100 ]"
+
+# The API server dies mid-stream: connection reset → error() with reason.
+k8s_pod dev2 alice alice-dev2 || tst_fail "second pod did not start"
+"$PROBE" exec alice-dev2 sleep 600 </dev/null >"$D/gone" 2>&1 &
+gone=$!
+tst_check "exec is running before the server dies" \
+	tst_wait_for 20 grep -q "open protocol" "$D/gone"
+kill -KILL "$K8S_PID"
+wait "$K8S_PID" 2>/dev/null
+wait "$gone"
+rc=$?
+tst_check "API server gone mid-stream: error()" [ $rc -eq 100 ]
+tst_check "  reason says the connection closed" \
+	grep -qE "error: connection closed: (API server closed|connection closed by)" "$D/gone"
+tst_done

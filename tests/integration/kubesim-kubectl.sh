@@ -19,7 +19,7 @@ ks_check "label selector (in/notin/!=) selects the pod" \
 ks_check "label selector excludes non-matching" test -z "$(k get pods -l 'app=db' -o name 2>/dev/null)"
 ks_check "field selector status.phase=Running" grep -q web <<<"$(k get pods --field-selector status.phase=Running -o name)"
 ks_check "kubectl logs returns the main process output" ks_poll 10 grep -q hello-log <(k logs web)
-ks_check "kubectl describe works" k describe pod web
+ks_check "kubectl describe works" eval "k describe pod web >/dev/null"
 pj=$(ks_pod_json web)
 ks_check "podIP 127.0.0.1, nodeName, startTime, containerStatuses running" test "$(ks_json \
   'o["status"]["podIP"]=="127.0.0.1" and o["spec"]["nodeName"]=="kubesim-node" and bool(o["status"]["startTime"]) and "running" in o["status"]["containerStatuses"][0]["state"] and o["status"]["containerStatuses"][0]["ready"]' <<<"$pj")" = True
@@ -37,6 +37,32 @@ for t in ADDED MODIFIED DELETED; do
   ks_check "kubectl get -w saw $t" grep -q "$t" <<<"$types"
 done
 kill $WPID 2>/dev/null
+
+ks_log "== kubectl port-forward (SPDY/3.1 tunnelled in WebSocket)"
+PORT=$(ks_free_port); LPORT=$(ks_free_port)
+ks_check "pod with an HTTP server" k run srv --image=python:3 -- /usr/bin/python3 -m http.server "$PORT" --bind 127.0.0.1 --directory /tmp
+ks_check "pod Ready" k wait --for=condition=Ready pod/srv --timeout=30s
+k exec srv -- sh -c 'echo through-the-tunnel > /tmp/f.txt; head -c 20000000 /dev/urandom > /tmp/big'
+ks_poll 10 k exec srv -- /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT))" 2>/dev/null
+k port-forward pod/srv "$LPORT:$PORT" >"$KS_DIR/pf.out" 2>&1 &
+PFPID=$!
+KS_EXTRA_CLEANUP+=("kill $PFPID")
+fetch() { "$PY" -c 'import sys,urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1], timeout=20).read())' "$1"; }
+ks_check "kubectl port-forward is listening" ks_poll 15 grep -q "Forwarding from 127.0.0.1:$LPORT" "$KS_DIR/pf.out"
+ks_check "HTTP GET through kubectl port-forward" test "$(fetch "http://127.0.0.1:$LPORT/f.txt")" = through-the-tunnel
+a=$(fetch "http://127.0.0.1:$LPORT/big" | sha256sum | cut -d' ' -f1)
+b=$(sha256sum <"$KS_DIR/state/pods/default/srv/tmp/big" | cut -d' ' -f1)
+ks_check "20 MB through the tunnel, same sha256" test "$a" = "$b"
+ks_check "second connection on the same tunnel" test "$(fetch "http://127.0.0.1:$LPORT/f.txt")" = through-the-tunnel
+kill $PFPID 2>/dev/null; wait $PFPID 2>/dev/null
+CLOSED=$(ks_free_port); LPORT=$(ks_free_port)
+k port-forward pod/srv "$LPORT:$CLOSED" >"$KS_DIR/pf2.out" 2>&1 &
+PFPID=$!
+KS_EXTRA_CLEANUP+=("kill $PFPID")
+ks_poll 15 grep -q "Forwarding from" "$KS_DIR/pf2.out"
+fetch "http://127.0.0.1:$LPORT/" >/dev/null 2>&1
+ks_check "closed port: kubectl reports the kubelet's error and exits" ks_poll 15 ks_not_running $PFPID
+ks_check "... message names the port and 'connection refused'" grep -q "error forwarding port $CLOSED to pod srv.*connection refused" "$KS_DIR/pf2.out"
 
 ks_log "== client certificate kubeconfig"
 ks_check "kubectl with DIR/kubeconfig-cert lists pods" k --kubeconfig "$KS_DIR/state/kubeconfig-cert" get pods

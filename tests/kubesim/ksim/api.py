@@ -13,6 +13,7 @@ from . import discovery
 from .execws import EXEC_PROTOCOLS, ExecSession
 from .podspec import check_update, json_patch, merge_patch, to_table, table_row, validate_and_default, wants_table
 from .portforward import PF_PROTOCOLS, PortForwardSession
+from .spdy import SPDY_PROTOCOL, SpdyTunnel
 from .selectors import EVENT_FIELDS, GENERIC_FIELDS, POD_FIELDS, FieldSelector, LabelSelector
 from .util import ApiError, bad_request, bool_param, dumps, not_found, now_rfc3339, status_obj
 from .wsconn import is_websocket, offered_protocols
@@ -571,9 +572,15 @@ class Api:
                                   "SPDY upgrade is not supported")
             raise bad_request("Upgrade request required")
         offered = offered_protocols(request)
-        if any(p.startswith("SPDY/") for p in offered) and "v4.channel.k8s.io" not in offered:
-            raise bad_request("kubesim does not implement SPDY/3.1 port-forward tunnelling (kubectl port-forward); "
-                              "use a v4.channel.k8s.io WebSocket client")
+        proto = next((p for p in offered if p in PF_PROTOCOLS or p == SPDY_PROTOCOL), None)
+        if proto == SPDY_PROTOCOL:       # kubectl port-forward: SPDY/3.1 tunnelled in WebSocket
+            pod = self.store.get("pods", ns, name)
+            if pod is None:
+                raise not_found("pods", name)
+            if pod["status"].get("phase") != "Running":
+                raise bad_request("unable to upgrade connection: pod %s is not running" % name)
+            await SpdyTunnel(request, pod, proto).run()
+            return web.Response(status=101)
         ports = []
         for v in request.query.getall("ports", []) + request.query.getall("port", []):
             for s in v.split(","):

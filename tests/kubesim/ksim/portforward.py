@@ -1,5 +1,6 @@
 """pods/portforward over WebSocket v4.channel.k8s.io (data channel 2i, error channel 2i+1 per port)."""
 import asyncio
+import os
 import struct
 
 from .wsconn import OP_BIN, WSConn
@@ -83,7 +84,7 @@ class PortForwardSession:
             msg = ('error forwarding port %d to pod %s, uid %s: failed to connect to localhost:%d inside namespace '
                    '"%s", IPv4: dial tcp4 127.0.0.1:%d: connect: %s ' % (
                        port, md["name"], md.get("uid"), port, md.get("uid"), port,
-                       (e.strerror or str(e)).lower()))
+                       (os.strerror(e.errno) if e.errno else str(e)).lower()))
             self.ws.send_channel(2 * idx + 1, msg.encode())
             self.target_done(idx)
             return

@@ -129,6 +129,13 @@ ks_check "CPU of a busy loop is plausible (>= 300m) and quantities canonical" te
 and o["kind"]=="PodMetrics" and o["window"].endswith("s"))' <<<"$m")" = True
 ks_check "PodMetricsList with a label selector" test "$(ks_api GET '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=t%3Dbusy' | tail -n +2 | ks_json '[i["metadata"]["name"] for i in o["items"]]==["busy"]')" = True
 ks_check "kubectl top pod busy" k top pod busy
+if [ "$(id -u)" = 0 ]; then
+  apply "$(pod capped busybox Always "$(CMD 'while :; do :; done'),\"resources\":{\"limits\":{\"cpu\":\"250m\"}}" "")" >/dev/null
+  mc() { [ "$(ks_api GET /apis/metrics.k8s.io/v1beta1/namespaces/default/pods/capped | head -1)" = 200 ]; }
+  ks_poll 20 mc
+  cpu=$(ks_api GET /apis/metrics.k8s.io/v1beta1/namespaces/default/pods/capped | tail -n +2 | ks_json 'o["containers"][0]["usage"]["cpu"]')
+  ks_check "CPU limit 250m enforced by CFS quota (busy loop uses $cpu)" test "$(ks_json '(lambda s: {"n":1,"u":1e3,"m":1e6}.get(s[-1],1e9)*int(s.rstrip("num")) < 400e6)(o)' <<<"\"$cpu\"")" = True
+fi
 
 ks_stop
 ks_summary

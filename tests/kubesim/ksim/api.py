@@ -215,7 +215,7 @@ class Api:
         obj = self.store.get(res, ns, name)
         if obj is None:
             raise not_found(res, name)
-        if res == "pods" and wants_table(request.headers.get("Accept")):
+        if wants_table(request.headers.get("Accept")):
             return _json(to_table(res, [obj], obj["metadata"]["resourceVersion"], request.query.get("includeObject")))
         return _json(obj)
 

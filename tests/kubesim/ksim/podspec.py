@@ -324,6 +324,9 @@ NODE_COLUMNS = [("Name", "string", "name", 0), ("Status", "string", "", 0), ("Ro
                 ("External-IP", "string", "", 1), ("OS-Image", "string", "", 1), ("Kernel-Version", "string", "", 1),
                 ("Container-Runtime", "string", "", 1)]
 
+EVENT_COLUMNS = [("Last Seen", "string", "", 0), ("Type", "string", "", 0), ("Reason", "string", "", 0),
+                 ("Object", "string", "", 0), ("Message", "string", "", 0)]
+
 
 def _cols(cols):
     return [{"name": n, "type": t, "format": f, "description": n, "priority": p} for n, t, f, p in cols]
@@ -348,13 +351,18 @@ def table_row(kind, obj, include):
         cells = [md["name"], "Ready" + (",SchedulingDisabled" if obj["spec"].get("unschedulable") else ""), "<none>",
                  _age(md.get("creationTimestamp")), "v1.32.5", "127.0.0.1", "<none>", "kubesim",
                  os.uname().release, "kubesim://1.0"]
+    elif kind == "events":
+        inv = obj.get("involvedObject", {})
+        cells = [_age(obj.get("lastTimestamp") or md.get("creationTimestamp")), obj.get("type", ""),
+                 obj.get("reason", ""), "%s/%s" % (inv.get("kind", "").lower(), inv.get("name", "")),
+                 obj.get("message", "")]
     else:
         cells = [md["name"], _age(md.get("creationTimestamp"))]
     return {"cells": cells, "object": _partial(obj, include)}
 
 
 def to_table(kind, objs, rv, include):
-    cols = POD_COLUMNS if kind == "pods" else NODE_COLUMNS if kind == "nodes" else [
+    cols = POD_COLUMNS if kind == "pods" else NODE_COLUMNS if kind == "nodes" else EVENT_COLUMNS if kind == "events" else [
         ("Name", "string", "name", 0), ("Created At", "date", "", 0)]
     return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": rv},
             "columnDefinitions": _cols(cols), "rows": [table_row(kind, o, include) for o in objs]}

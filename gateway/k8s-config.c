@@ -44,8 +44,15 @@ k8s_read_file(const char *path, size_t max, unsigned char **out,
 	ssize_t n;
 	int fd, r = DG_ERR_SYSTEM;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	struct stat st;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return errno == ENOENT ? DG_ERR_NOTFOUND : DG_ERR_SYSTEM;
+	/* Only regular files: never block on a FIFO or read a device. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return DG_ERR_INVAL;
+	}
 	for (;;) {
 		if (len + 1 >= cap) {
 			if (cap > max) {

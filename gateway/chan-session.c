@@ -180,21 +180,22 @@ cs_start(struct channel *c, ssh_message msg, enum auth_chan kind)
 	}
 	if (kind == AUTH_CHAN_EXEC)
 		cmd = ssh_message_channel_request_command(msg);
+	c->kind = kind;
+	c->detail = xstrdup(kind == AUTH_CHAN_EXEC && cmd != NULL ? cmd :
+	    auth_chan_name(kind));
+	if (s->env_state != SENV_READY) {
+		/* Say why in the session itself: one line, a status. Nothing
+		 * runs, so there is nothing to authorize. */
+		cs_reply(msg, 1);
+		channel_fail(c, s->env_msg, s->env_exit);
+		return;
+	}
 	if (cs_may(c, kind, NULL, &why) != 0) {
 		session_log(s, LOG_L_INFO, "channel %d: %s refused: %s", c->id,
 		    auth_chan_name(kind), why != NULL ? why : "not allowed");
 		auth_audit_channel_open(s->w->auth, &s->peer, c->id, kind, cmd,
 		    why != NULL ? why : "not allowed");
 		cs_reply(msg, 0);
-		return;
-	}
-	c->kind = kind;
-	c->detail = xstrdup(kind == AUTH_CHAN_EXEC && cmd != NULL ? cmd :
-	    auth_chan_name(kind));
-	if (s->env_state != SENV_READY) {
-		/* Say why in the session itself: one line, a status. */
-		cs_reply(msg, 1);
-		channel_fail(c, s->env_msg, s->env_exit);
 		return;
 	}
 	forced = auth_forced_command(&s->authc, s->grant);

@@ -472,7 +472,11 @@ ch_pump(struct channel *c)
 		chan_session_deliver_signal(c);
 	if (c->final_msg != NULL && c->exit_ready && bufq_empty(&c->out)) {
 		bufq_write(&c->err, c->final_msg, strlen(c->final_msg));
-		bufq_write(&c->err, "\r\n", 2);
+		/* A terminal wants CR LF; a pipe wants a plain line. */
+		if (c->pty)
+			bufq_write(&c->err, "\r\n", 2);
+		else
+			bufq_write(&c->err, "\n", 1);
 		free(c->final_msg);
 		c->final_msg = NULL;
 	}
@@ -535,7 +539,8 @@ channel_notify_all(struct session *s, const char *msg)
 			continue;
 		ch_write_q(c, &c->err, 1);
 		ssh_channel_write_stderr(c->ch, msg, (uint32_t)strlen(msg));
-		ssh_channel_write_stderr(c->ch, "\r\n", 2);
+		ssh_channel_write_stderr(c->ch, c->pty ? "\r\n" : "\n",
+		    c->pty ? 2 : 1);
 		ssh_channel_request_send_exit_status(c->ch, 255);
 		ssh_channel_send_eof(c->ch);
 		ssh_channel_close(c->ch);

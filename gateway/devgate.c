@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "common/log.h"
+#include "common/xmalloc.h"
 #include "gateway/hostkey.h"
 #include "gateway/servconf.h"
 #include "gateway/supervisor.h"
@@ -42,7 +43,7 @@ main(int argc, char **argv)
 {
 	const struct devgate_subcmd *sc;
 	struct supervisor_opts opts;
-	struct servconf cf;
+	struct servconf *cf;
 	const char *path = NULL;
 	char err[1024];
 	int ch, test = 0, dump = 0, debug = 0, r;
@@ -87,25 +88,26 @@ main(int argc, char **argv)
 		devgate_usage();
 	log_init("devgate", LOG_L_INFO, LOG_FMT_TEXT, STDERR_FILENO);
 	err[0] = '\0';
-	if ((r = servconf_load(&cf, path, err, sizeof(err))) != 0) {
+	cf = xcalloc(1, sizeof(*cf));
+	if ((r = servconf_load(cf, path, err, sizeof(err))) != 0) {
 		fprintf(stderr, "devgate: %s\n", err);
-		servconf_free(&cf);
+		servconf_free(cf);
+		free(cf);
 		return 1;
 	}
 	if (test || dump) {
 		r = 0;
-		if (hostkey_check_all(&cf.gw, err, sizeof(err)) != 0) {
+		if (hostkey_check_all(&cf->gw, err, sizeof(err)) != 0) {
 			fprintf(stderr, "devgate: %s\n", err);
 			r = 1;
 		} else if (dump)
-			servconf_dump(&cf, stdout);
-		servconf_free(&cf);
+			servconf_dump(cf, stdout);
+		servconf_free(cf);
+		free(cf);
 		return r;
 	}
-	if (debug > 0)
-		cf.gw.log_level = LOG_L_DEBUG1 + (debug > 3 ? 2 : debug - 1);
 	opts.config_path = path;
-	r = supervisor_main(&cf, &opts);
-	servconf_free(&cf);
+	opts.debug = debug;
+	r = supervisor_main(cf, &opts);
 	return r == 0 ? 0 : 1;
 }

@@ -96,7 +96,8 @@ struct gateway_config {
 
 extern const struct conf_table gateway_conf_table;
 
-/* Every area of devgate's configuration in one struct conf. */
+/* Every area of devgate's configuration in one struct conf. Never copy it
+ * by value: the conf engine points into it. */
 struct auth_config;
 
 struct servconf {

@@ -482,10 +482,9 @@ supervisor_main(struct servconf *cf0, const struct supervisor_opts *opts)
 
 	memset(&sv, 0, sizeof(sv));
 	sv.opts = opts;
-	/* Take the config over: reloads replace it. */
-	sv.cf = xcalloc(1, sizeof(*sv.cf));
-	*sv.cf = *cf0;
-	memset(cf0, 0, sizeof(*cf0));
+	/* Take the config over: reloads replace it. (Not a struct copy:
+	 * the conf engine points into the servconf.) */
+	sv.cf = cf0;
 	sv_apply_logging(&sv);
 	err[0] = '\0';
 	if (hostkey_prepare_all(&sv.cf->gw, err, sizeof(err)) != 0) {

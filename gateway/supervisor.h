@@ -14,7 +14,8 @@ struct supervisor_opts {
 };
 
 /* Runs until SIGTERM/SIGINT and every worker has ended. cf is the loaded
- * configuration (the supervisor takes it over and frees it on reload). */
+ * configuration, allocated with malloc: the supervisor owns it from here
+ * and frees it (on reload, and at the end). */
 int	 supervisor_main(struct servconf *cf, const struct supervisor_opts *);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "auth/auth.h"
 #include "auth/auth-cert.h"
+#include "auth/auth-file.h"
 #include "auth/auth-keys.h"
 #include "auth/auth-match.h"
 #include "auth/auth-wire.h"
@@ -226,9 +227,13 @@ auth_cert_parse(const unsigned char *blob, size_t len, const char *allowed,
 		auth_cert_err(err, errlen, 0, "malformed certificate fields");
 		goto out;
 	}
+	/* The signature covers everything up to and including the CA key. */
+	if (auth_rd_string(&rd, &ca, &calen) != 0) {
+		auth_cert_err(err, errlen, 0, "malformed certificate CA key");
+		goto out;
+	}
 	signed_len = (size_t)(rd.p - blob);
-	if (auth_rd_string(&rd, &ca, &calen) != 0 ||
-	    auth_rd_string(&rd, &sig, &siglen) != 0 || rd.len != 0) {
+	if (auth_rd_string(&rd, &sig, &siglen) != 0 || rd.len != 0) {
 		auth_cert_err(err, errlen, 0, "malformed certificate "
 		    "signature");
 		goto out;
@@ -405,7 +410,7 @@ auth_cas_read(const char *path, struct auth_cas **casp, struct stat *st,
 	int r;
 
 	why[0] = '\0';
-	if ((r = auth_keys_read_file(path, NULL, 0, &text, &len, why,
+	if ((r = auth_file_read(path, NULL, 0, &text, &len, why,
 	    sizeof(why))) != 0) {
 		snprintf(err, errlen, "TrustedUserCAKeys %s: %s", path,
 		    r == DG_ERR_NOTFOUND ? "no such file" : why);

@@ -8,7 +8,6 @@
 #include <stdint.h>
 
 #define AUTH_KEYS_MAX_LINE	(64 * 1024)	/* longer lines are skipped */
-#define AUTH_KEYS_MAX_FILE	(4 * 1024 * 1024)
 
 /* Options of one line, as sshd's sshauthopt. */
 struct auth_keyopts {
@@ -85,26 +84,6 @@ int	 auth_keys_find(const char *text, size_t len, const unsigned char *blob,
 int	 auth_keys_find_principal(const char *text, size_t len,
 	    char *const *principals, size_t nprincipals, char **matchp,
 	    struct auth_keyopts *, int *linep, char *why, size_t whylen);
-
-/*
- * Expand %u (user), %h (home), %U (uid), %% in a file template; a relative
- * result is taken relative to the home directory, as sshd does. home and
- * uid come from getpwnam; without a passwd entry, templates that need them
- * fail with DG_ERR_NOTFOUND. A user name holding '/' or being "." or ".."
- * is refused (DG_ERR_INVAL).
- */
-int	 auth_keys_expand(const char *tmpl, const char *user, char **pathp);
-
-/*
- * Read a keys or principals file: regular file, at most AUTH_KEYS_MAX_FILE
- * bytes. With strict (StrictModes), the file and every directory above it
- * must be owned by root, the gateway's user or user's uid, and not
- * writable by group or others (root-owned sticky directories such as /tmp
- * are accepted). DG_ERR_NOTFOUND when missing, DG_ERR_DENIED for unsafe
- * modes (why says which path), DG_ERR_TOOBIG, DG_ERR_SYSTEM.
- */
-int	 auth_keys_read_file(const char *path, const char *user, int strict,
-	    char **textp, size_t *lenp, char *why, size_t whylen);
 
 /* Parse "YYYYMMDD[HHMM[SS]][Z]" (Z: UTC, else local time). */
 int	 auth_keys_parse_time(const char *, int64_t *);

@@ -12,6 +12,7 @@
 
 #include "auth/auth-cert.h"
 #include "auth/auth-int.h"
+#include "auth/auth-file.h"
 #include "auth/auth-keys.h"
 #include "auth/auth-keysrv.h"
 #include "auth/auth-krl.h"
@@ -286,7 +287,7 @@ auth_pk_search_files(struct auth_op *op)
 	for (i = 0; i < l->n; i++) {
 		if (strcasecmp(l->v[i], "none") == 0)
 			continue;
-		r = auth_keys_expand(l->v[i], user, &path);
+		r = auth_file_expand(l->v[i], user, &path);
 		if (r == DG_ERR_INVAL) {
 			auth_pk_refusal(pk, DG_ERR_DENIED, "unsafe user name "
 			    "for AuthorizedKeysFile %s", l->v[i]);
@@ -296,7 +297,7 @@ auth_pk_search_files(struct auth_op *op)
 			continue;	/* no passwd entry for %h/relative */
 		auth_pk_tried(pk, path);
 		why[0] = '\0';
-		r = auth_keys_read_file(path, user, c->strict_modes, &text,
+		r = auth_file_read(path, user, c->strict_modes, &text,
 		    &len, why, sizeof(why));
 		if (r == DG_ERR_NOTFOUND) {
 			free(path);
@@ -393,13 +394,13 @@ auth_pk_principals_file(struct auth_op *op, struct auth_keyopts *o,
 	size_t len;
 	int line, r;
 
-	if ((r = auth_keys_expand(c->authorized_principals_file, user,
+	if ((r = auth_file_expand(c->authorized_principals_file, user,
 	    &path)) != 0) {
 		snprintf(why, whylen, "AuthorizedPrincipalsFile %s cannot be "
 		    "expanded for %s", c->authorized_principals_file, user);
 		return DG_ERR_AUTH;
 	}
-	r = auth_keys_read_file(path, user, c->strict_modes, &text, &len, why,
+	r = auth_file_read(path, user, c->strict_modes, &text, &len, why,
 	    whylen);
 	if (r != 0) {
 		if (r == DG_ERR_NOTFOUND)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "auth/auth-file.h"
 #include "auth/auth-keys.h"
 #include "auth/auth-wire.h"
 #include "common/conf.h"
@@ -25,56 +26,15 @@
 #include "common/log.h"
 #include "common/loop.h"
 #include "common/xmalloc.h"
+#include "tests/unit/auth-testutil.h"
 
-static char t_dir[256];
 static char *t_pub1, *t_pub2, *t_rsa;	/* "type base64 comment" */
-
-static char *
-t_slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char buf[16384];
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	return xstrdup(buf);
-}
-
-static void
-t_write(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	chmod(path, mode);
-}
-
-static char *
-t_keygen(const char *name, const char *type)
-{
-	char cmd[1024], path[512];
-
-	snprintf(cmd, sizeof(cmd), "ssh-keygen -q -t %s -N '' -C %s -f "
-	    "%s/%s >/dev/null 2>&1", type, name, t_dir, name);
-	assert_int_equal(system(cmd), 0);
-	snprintf(path, sizeof(path), "%s/%s.pub", t_dir, name);
-	return t_slurp(path);
-}
 
 static int
 t_setup(void **state)
 {
 	(void)state;
-	snprintf(t_dir, sizeof(t_dir), "/tmp/test-auth-keys.XXXXXX");
-	assert_non_null(mkdtemp(t_dir));
-	chmod(t_dir, 0755);
+	t_mkdir("test-auth-keys");
 	t_pub1 = t_keygen("k1", "ed25519");
 	t_pub2 = t_keygen("k2", "ecdsa");
 	t_rsa = t_keygen("k3", "rsa");
@@ -85,25 +45,12 @@ t_setup(void **state)
 static int
 t_teardown(void **state)
 {
-	char cmd[512];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", t_dir);
-	(void)system(cmd);
+	t_rmdir();
 	free(t_pub1);
 	free(t_pub2);
 	free(t_rsa);
 	return 0;
-}
-
-/* The decoded blob of a "type base64 comment" line. */
-static void
-t_blob(const char *pub, unsigned char **blobp, size_t *lenp)
-{
-	const char *b = strchr(pub, ' ') + 1;
-	size_t n = strcspn(b, " ");
-
-	assert_int_equal(auth_b64_decode(b, n, blobp, lenp), 0);
 }
 
 static void
@@ -329,19 +276,19 @@ test_keys_expand(void **state)
 	char *p, want[512];
 
 	(void)state;
-	assert_int_equal(auth_keys_expand("/etc/devgate/keys/%u.pub", "alice",
+	assert_int_equal(auth_file_expand("/etc/devgate/keys/%u.pub", "alice",
 	    &p), 0);
 	assert_string_equal(p, "/etc/devgate/keys/alice.pub");
 	free(p);
-	assert_int_equal(auth_keys_expand("/k/%%u-%u", "bob", &p), 0);
+	assert_int_equal(auth_file_expand("/k/%%u-%u", "bob", &p), 0);
 	assert_string_equal(p, "/k/%u-bob");
 	free(p);
-	assert_int_equal(auth_keys_expand("/k/%u", "../etc", &p), DG_ERR_INVAL);
-	assert_int_equal(auth_keys_expand("/k/%x", "bob", &p), DG_ERR_INVAL);
-	assert_int_equal(auth_keys_expand("%h/.ssh/k", "no-such-user-xyz", &p),
+	assert_int_equal(auth_file_expand("/k/%u", "../etc", &p), DG_ERR_INVAL);
+	assert_int_equal(auth_file_expand("/k/%x", "bob", &p), DG_ERR_INVAL);
+	assert_int_equal(auth_file_expand("%h/.ssh/k", "no-such-user-xyz", &p),
 	    DG_ERR_NOTFOUND);
 	assert_non_null(pw);
-	assert_int_equal(auth_keys_expand(".ssh/authorized_keys", pw->pw_name,
+	assert_int_equal(auth_file_expand(".ssh/authorized_keys", pw->pw_name,
 	    &p), 0);
 	snprintf(want, sizeof(want), "%s/.ssh/authorized_keys", pw->pw_dir);
 	assert_string_equal(p, want);
@@ -359,92 +306,29 @@ test_keys_strict_modes(void **state)
 	mkdir(sub, 0755);
 	snprintf(path, sizeof(path), "%s/keys", sub);
 	t_write(path, t_pub1, 0644);
-	assert_int_equal(auth_keys_read_file(path, "alice", 1, &text, &len,
+	assert_int_equal(auth_file_read(path, "alice", 1, &text, &len,
 	    why, sizeof(why)), 0);
 	assert_int_equal(len, strlen(t_pub1));
 	free(text);
 	chmod(path, 0664);
-	assert_int_equal(auth_keys_read_file(path, "alice", 1, &text, &len,
+	assert_int_equal(auth_file_read(path, "alice", 1, &text, &len,
 	    why, sizeof(why)), DG_ERR_DENIED);
 	assert_non_null(strstr(why, "bad ownership or modes for file"));
 	/* Without StrictModes the same file is read. */
-	assert_int_equal(auth_keys_read_file(path, "alice", 0, &text, &len,
+	assert_int_equal(auth_file_read(path, "alice", 0, &text, &len,
 	    why, sizeof(why)), 0);
 	free(text);
 	chmod(path, 0644);
 	chmod(sub, 0777);
-	assert_int_equal(auth_keys_read_file(path, "alice", 1, &text, &len,
+	assert_int_equal(auth_file_read(path, "alice", 1, &text, &len,
 	    why, sizeof(why)), DG_ERR_DENIED);
 	assert_non_null(strstr(why, "directory"));
 	chmod(sub, 0755);
-	assert_int_equal(auth_keys_read_file(sub, "alice", 0, &text, &len,
+	assert_int_equal(auth_file_read(sub, "alice", 0, &text, &len,
 	    why, sizeof(why)), DG_ERR_DENIED);
 	snprintf(path, sizeof(path), "%s/missing", sub);
-	assert_int_equal(auth_keys_read_file(path, "alice", 1, &text, &len,
+	assert_int_equal(auth_file_read(path, "alice", 1, &text, &len,
 	    why, sizeof(why)), DG_ERR_NOTFOUND);
-}
-
-/* Logins through auth_publickey(). */
-
-struct t_res {
-	int		 called;
-	int		 result;
-	struct auth_grant *grant;
-	char		 reason[512];
-};
-
-static void
-t_pk_cb(void *arg, int result, struct auth_grant *g, const char *reason)
-{
-	struct t_res *r = arg;
-
-	r->called++;
-	r->result = result;
-	r->grant = g;
-	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
-}
-
-static void
-t_load_conf(struct conf *c, struct auth_config *a, const char *text)
-{
-	const struct conf_table *tables[] = { &auth_conf_table };
-	void *areas[] = { a };
-	char err[256];
-
-	memset(a, 0, sizeof(*a));
-	conf_init(c, 1, tables, areas);
-	conf_set_match_check(c, auth_match_check);
-	if (conf_load_string(c, "t.conf", text, err, sizeof(err)) != 0)
-		fail_msg("config: %s", err);
-	assert_int_equal(conf_finish(c, err, sizeof(err)), 0);
-}
-
-static void
-t_login(struct auth_ctx *ctx, struct loop *l, const char *user,
-    const char *addr, const char *pub, int verified, struct t_res *res)
-{
-	struct auth_peer p;
-	struct auth_op *op = NULL;
-	unsigned char *blob;
-	size_t len;
-	char type[64];
-	int i;
-
-	memset(&p, 0, sizeof(p));
-	memset(res, 0, sizeof(*res));
-	p.session = "s1";
-	p.user = user;
-	p.addr = addr;
-	t_blob(pub, &blob, &len);
-	snprintf(type, sizeof(type), "%.*s", (int)strcspn(pub, " "), pub);
-	assert_int_equal(auth_publickey(ctx, &p, type, blob, len, verified,
-	    t_pk_cb, res, &op), 0);
-	assert_non_null(op);
-	assert_int_equal(res->called, 0);	/* never before returning */
-	for (i = 0; i < 100 && res->called == 0; i++)
-		loop_run_once(l, 10);
-	assert_int_equal(res->called, 1);
-	free(blob);
 }
 
 static void

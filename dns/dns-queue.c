@@ -1,0 +1,719 @@
+/* dns-queue.c: the persistent queue of desired DNS states: state file +
+ * journal with per-line CRCs, fsync, compaction by atomic rename. */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/xmalloc.h"
+#include "dns/dns-queue.h"
+
+#define DNS_QUEUE_MAGIC		"devgate-dns-queue 1"
+#define DNS_QUEUE_MAX_LINE	(64 * 1024)
+#define DNS_QUEUE_HSIZE		4096
+
+struct dns_queue {
+	char		 *dir;
+	int		  flags;
+	int		  lockfd;
+	int		  jfd;		/* journal, append */
+	uint64_t	  gen;		/* journal generation */
+	uint64_t	  next_seq;
+	size_t		  limit;
+	size_t		  len;
+	size_t		  jbytes;	/* journal size */
+	size_t		  sbytes;	/* state file size */
+	int		  dirty;	/* written, not yet fsync'd */
+	struct dns_qentry *head, *tail;
+	struct dns_qentry *hash[DNS_QUEUE_HSIZE];
+};
+
+static uint32_t
+dns_queue_crc32(const char *p, size_t len)
+{
+	uint32_t c = 0xffffffffU;
+	size_t i;
+	int k;
+
+	for (i = 0; i < len; i++) {
+		c ^= (unsigned char)p[i];
+		for (k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320U & (0U - (c & 1)));
+	}
+	return c ^ 0xffffffffU;
+}
+
+static size_t
+dns_queue_hashname(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h % DNS_QUEUE_HSIZE);
+}
+
+uint64_t
+dns_backoff_ms(int attempt, uint64_t base_ms, uint64_t max_ms, uint32_t rnd)
+{
+	uint64_t d = base_ms;
+	int i;
+
+	for (i = 0; i < attempt && d < max_ms; i++)
+		d *= 2;
+	if (d > max_ms)
+		d = max_ms;
+	/* Equal jitter: half fixed, half random. */
+	return d / 2 + (d - d / 2) * rnd / UINT32_MAX;
+}
+
+char *
+dns_queue_encode(char op, uint64_t seq, const struct dns_want *w)
+{
+	char *s, *t, *hex;
+	size_t i, k, n;
+
+	s = xasprintf("%c %" PRIu64 " %s %d %zu", op, seq, w->name,
+	    w->pool ? 1 : 0, w->nrr);
+	for (i = 0; i < w->nrr; i++) {
+		n = strlen(w->rr[i].rdata);
+		hex = xmalloc(2 * n + 1);
+		for (k = 0; k < n; k++)
+			snprintf(hex + 2 * k, 3, "%02x",
+			    (unsigned char)w->rr[i].rdata[k]);
+		hex[2 * n] = '\0';
+		t = xasprintf("%s %u %s", s, w->rr[i].type, hex);
+		free(hex);
+		free(s);
+		s = t;
+	}
+	t = xasprintf("%s %08x\n", s, dns_queue_crc32(s, strlen(s)));
+	free(s);
+	return t;
+}
+
+static int
+dns_queue_u64(const char **pp, uint64_t *vp, uint64_t max)
+{
+	const char *p = *pp;
+	uint64_t v = 0;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (max - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p != ' ')
+		return -1;
+	*pp = p + 1;
+	*vp = v;
+	return 0;
+}
+
+int
+dns_queue_decode(const char *line, size_t len, char *opp, uint64_t *seqp,
+    struct dns_want *w)
+{
+	char buf[DNS_QUEUE_MAX_LINE], *rd = NULL;
+	const char *p, *sp;
+	unsigned crc, byte;
+	uint64_t seq, pool, nrr, type, i, k, hl;
+	size_t nl;
+
+	memset(w, 0, sizeof(*w));
+	if (len < 12 || len >= sizeof(buf) || line[len - 1] != '\n')
+		return DG_ERR_PARSE;
+	memcpy(buf, line, len - 1);
+	buf[len - 1] = '\0';
+	/* Trailing " xxxxxxxx" is the CRC of what precedes it. */
+	nl = len - 1;
+	if (buf[nl - 9] != ' ' || sscanf(buf + nl - 8, "%8x", &crc) != 1 ||
+	    dns_queue_crc32(buf, nl - 9) != crc)
+		return DG_ERR_PARSE;
+	buf[nl - 9] = '\0';
+	if ((buf[0] != '+' && buf[0] != '-') || buf[1] != ' ')
+		return DG_ERR_PARSE;
+	p = buf + 2;
+	if (dns_queue_u64(&p, &seq, UINT64_MAX) != 0 ||
+	    (sp = strchr(p, ' ')) == NULL || sp == p || sp - p > 253)
+		return DG_ERR_PARSE;
+	w->name = xstrndup(p, (size_t)(sp - p));
+	for (i = 0; w->name[i] != '\0'; i++)
+		if (!islower((unsigned char)w->name[i]) &&
+		    !isdigit((unsigned char)w->name[i]) &&
+		    strchr("._-", w->name[i]) == NULL)
+			goto bad;
+	p = sp + 1;
+	if (dns_queue_u64(&p, &pool, 1) != 0)
+		goto bad;
+	w->pool = (int)pool;
+	/* The last number has no space after it when there are no rrs. */
+	nrr = 0;
+	for (; isdigit((unsigned char)*p); p++) {
+		nrr = nrr * 10 + (uint64_t)(*p - '0');
+		if (nrr > 64)
+			goto bad;
+	}
+	for (i = 0; i < nrr; i++) {
+		if (*p++ != ' ' || dns_queue_u64(&p, &type, 65535) != 0)
+			goto bad;
+		for (hl = 0; isxdigit((unsigned char)p[hl]); hl++)
+			;
+		if (hl == 0 || hl % 2 != 0 || hl > 8192)
+			goto bad;
+		rd = xmalloc(hl / 2 + 1);
+		for (k = 0; k < hl / 2; k++) {
+			if (sscanf(p + 2 * k, "%2x", &byte) != 1 || byte == 0)
+				goto bad;
+			rd[k] = (char)byte;
+		}
+		rd[hl / 2] = '\0';
+		p += hl;
+		dns_want_add(w, (uint16_t)type, rd);
+		free(rd);
+		rd = NULL;
+	}
+	if (*p != '\0')
+		goto bad;
+	*opp = buf[0];
+	*seqp = seq;
+	return 0;
+bad:
+	free(rd);
+	dns_want_clear(w);
+	return DG_ERR_PARSE;
+}
+
+/* The in-memory map and list. */
+
+struct dns_qentry *
+dns_queue_find(struct dns_queue *q, const char *name)
+{
+	struct dns_qentry *e;
+
+	for (e = q->hash[dns_queue_hashname(name)]; e != NULL; e = e->hnext)
+		if (strcmp(e->want.name, name) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+dns_queue_unlink(struct dns_queue *q, struct dns_qentry *e)
+{
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		q->head = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	else
+		q->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void
+dns_queue_append(struct dns_queue *q, struct dns_qentry *e)
+{
+	e->prev = q->tail;
+	e->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = e;
+	else
+		q->head = e;
+	q->tail = e;
+}
+
+static void
+dns_queue_remove(struct dns_queue *q, struct dns_qentry *e)
+{
+	struct dns_qentry **ep;
+
+	for (ep = &q->hash[dns_queue_hashname(e->want.name)]; *ep != e;
+	    ep = &(*ep)->hnext)
+		;
+	*ep = e->hnext;
+	dns_queue_unlink(q, e);
+	dns_want_clear(&e->want);
+	free(e);
+	q->len--;
+}
+
+/* Apply one decoded record; 0 or DG_ERR_LIMIT. */
+static int
+dns_queue_apply(struct dns_queue *q, char op, uint64_t seq,
+    struct dns_want *w)
+{
+	struct dns_qentry *e = dns_queue_find(q, w->name);
+	size_t b;
+
+	if (seq >= q->next_seq)
+		q->next_seq = seq + 1;
+	if (op == '-') {
+		if (e != NULL && e->seq == seq)
+			dns_queue_remove(q, e);
+		dns_want_clear(w);
+		return 0;
+	}
+	if (e != NULL) {
+		if (seq <= e->seq) {
+			dns_want_clear(w);
+			return 0;
+		}
+		dns_want_clear(&e->want);
+		e->want = *w;
+		e->seq = seq;
+		e->attempts = 0;
+		e->not_before = 0;
+		dns_queue_unlink(q, e);
+		dns_queue_append(q, e);
+		return 0;
+	}
+	if (q->len >= q->limit) {
+		dns_want_clear(w);
+		return DG_ERR_LIMIT;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->want = *w;
+	e->seq = seq;
+	b = dns_queue_hashname(w->name);
+	e->hnext = q->hash[b];
+	q->hash[b] = e;
+	dns_queue_append(q, e);
+	q->len++;
+	return 0;
+}
+
+/* Files. */
+
+static int dns_queue_err(char *, size_t, int, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+dns_queue_err(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+static char *
+dns_queue_path(const struct dns_queue *q, const char *name, uint64_t gen)
+{
+	if (gen == 0)
+		return xasprintf("%s/%s", q->dir, name);
+	return xasprintf("%s/%s.%" PRIu64, q->dir, name, gen);
+}
+
+static int
+dns_queue_mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir), *s;
+	int r = 0;
+
+	for (s = p + 1; r == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		int end = *s == '\0';
+
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			r = DG_ERR_SYSTEM;
+		if (end)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return r;
+}
+
+/* Read a whole file (at most max bytes); NULL with errno ENOENT if absent. */
+static char *
+dns_queue_slurp(const char *path, size_t max, size_t *lenp)
+{
+	struct stat sb;
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (fstat(fd, &sb) != 0 || (size_t)sb.st_size > max) {
+		close(fd);
+		errno = EFBIG;
+		return NULL;
+	}
+	buf = xmalloc((size_t)sb.st_size + 1);
+	while (len < (size_t)sb.st_size &&
+	    (n = read(fd, buf + len, (size_t)sb.st_size - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
+/* Replay lines from buf; stops at the first bad line. Returns how many
+ * bytes were good. */
+static size_t
+dns_queue_replay(struct dns_queue *q, const char *buf, size_t len,
+    int *limitp)
+{
+	struct dns_want w;
+	const char *p = buf, *nl;
+	uint64_t seq;
+	char op;
+
+	while (p < buf + len) {
+		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL ||
+		    dns_queue_decode(p, (size_t)(nl - p + 1), &op, &seq,
+		    &w) != 0)
+			break;
+		if (dns_queue_apply(q, op, seq, &w) == DG_ERR_LIMIT)
+			*limitp = 1;
+		p = nl + 1;
+	}
+	return (size_t)(p - buf);
+}
+
+static int
+dns_queue_load(struct dns_queue *q, char *err, size_t errlen)
+{
+	char *path, *buf, *nl, hdr[128];
+	size_t len, good;
+	uint64_t gen = 0, next = 1;
+	unsigned crc;
+	int limit = 0, n;
+
+	path = dns_queue_path(q, "state", 0);
+	buf = dns_queue_slurp(path, 1U << 30, &len);
+	if (buf == NULL && errno != ENOENT) {
+		dns_queue_err(err, errlen, DG_ERR_SYSTEM, "%s: %s", path,
+		    strerror(errno));
+		free(path);
+		return DG_ERR_SYSTEM;
+	}
+	if (buf != NULL) {
+		nl = memchr(buf, '\n', len);
+		if (nl == NULL || (size_t)(nl - buf) >= sizeof(hdr) - 1 ||
+		    nl - buf < 10) {
+			free(buf);
+			goto corrupt;
+		}
+		memcpy(hdr, buf, (size_t)(nl - buf));
+		hdr[nl - buf] = '\0';
+		n = (int)(nl - buf);
+		if (sscanf(hdr + n - 8, "%8x", &crc) != 1 ||
+		    dns_queue_crc32(hdr, (size_t)n - 9) != crc ||
+		    sscanf(hdr, DNS_QUEUE_MAGIC " %" SCNu64 " %" SCNu64, &gen,
+		    &next) != 2) {
+			free(buf);
+			goto corrupt;
+		}
+		q->next_seq = next;
+		good = dns_queue_replay(q, nl + 1, len - (size_t)(nl + 1 - buf),
+		    &limit);
+		if (good != len - (size_t)(nl + 1 - buf)) {
+			free(buf);
+			goto corrupt;
+		}
+		q->sbytes = len;
+		free(buf);
+	}
+	free(path);
+	q->gen = gen;
+	/* The journal of this generation, up to its first bad line. */
+	path = dns_queue_path(q, "journal", gen + 1);
+	if ((buf = dns_queue_slurp(path, 1U << 30, &len)) != NULL) {
+		q->jbytes = dns_queue_replay(q, buf, len, &limit);
+		free(buf);
+	}
+	free(path);
+	return 0;
+corrupt:
+	dns_queue_err(err, errlen, DG_ERR_PARSE, "%s: corrupt queue state "
+	    "(move it aside to start with an empty queue)", path);
+	free(path);
+	return DG_ERR_PARSE;
+}
+
+static int
+dns_queue_fsync_dir(const char *dir)
+{
+	int fd, r = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return DG_ERR_SYSTEM;
+	if (fsync(fd) != 0)
+		r = DG_ERR_SYSTEM;
+	close(fd);
+	return r;
+}
+
+static int
+dns_queue_write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return DG_ERR_SYSTEM;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+dns_queue_compact(struct dns_queue *q)
+{
+	struct dns_qentry *e;
+	char *tmp, *state, *jnew, *jold, *line, *hdr;
+	uint64_t gen = q->gen + 1;
+	size_t total;
+	int fd, jfd, r = 0;
+
+	if ((q->flags & DNS_QUEUE_RDONLY) || q->dir == NULL)
+		return DG_ERR_INVAL;
+	tmp = dns_queue_path(q, "state.tmp", 0);
+	state = dns_queue_path(q, "state", 0);
+	jnew = dns_queue_path(q, "journal", gen + 1);
+	jold = dns_queue_path(q, "journal", gen);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0) {
+		r = DG_ERR_SYSTEM;
+		goto out;
+	}
+	line = xasprintf(DNS_QUEUE_MAGIC " %" PRIu64 " %" PRIu64, gen,
+	    q->next_seq);
+	hdr = xasprintf("%s %08x\n", line, dns_queue_crc32(line,
+	    strlen(line)));
+	free(line);
+	r = dns_queue_write_all(fd, hdr, strlen(hdr));
+	total = strlen(hdr);
+	free(hdr);
+	for (e = q->head; e != NULL && r == 0; e = e->next) {
+		line = dns_queue_encode('+', e->seq, &e->want);
+		r = dns_queue_write_all(fd, line, strlen(line));
+		total += strlen(line);
+		free(line);
+	}
+	if (r == 0 && fsync(fd) != 0)
+		r = DG_ERR_SYSTEM;
+	close(fd);
+	/* The new state names the new journal generation: once renamed,
+	 * the old journal is history. */
+	if (r == 0 && rename(tmp, state) != 0)
+		r = DG_ERR_SYSTEM;
+	if (r == 0)
+		r = dns_queue_fsync_dir(q->dir);
+	if (r != 0) {
+		unlink(tmp);
+		goto out;
+	}
+	if ((jfd = open(jnew, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
+	    O_CLOEXEC, 0600)) < 0) {
+		r = DG_ERR_SYSTEM;
+		goto out;
+	}
+	if (q->jfd >= 0)
+		close(q->jfd);
+	q->jfd = jfd;
+	unlink(jold);
+	dns_queue_fsync_dir(q->dir);
+	q->gen = gen;
+	q->jbytes = 0;
+	q->sbytes = total;
+	q->dirty = 0;
+out:
+	free(tmp);
+	free(state);
+	free(jnew);
+	free(jold);
+	return r;
+}
+
+int
+dns_queue_open(const char *dir, size_t limit, int flags,
+    struct dns_queue **qp, char *err, size_t errlen)
+{
+	struct dns_queue *q;
+	char *lock;
+	int r;
+
+	q = xcalloc(1, sizeof(*q));
+	q->flags = flags;
+	q->limit = limit;
+	q->lockfd = q->jfd = -1;
+	q->next_seq = 1;
+	if (dir == NULL) {		/* memory only */
+		*qp = q;
+		return 0;
+	}
+	q->dir = xstrdup(dir);
+	if (!(flags & DNS_QUEUE_RDONLY)) {
+		if (dns_queue_mkdirs(dir) != 0) {
+			r = dns_queue_err(err, errlen, DG_ERR_SYSTEM, "%s: %s",
+			    dir, strerror(errno));
+			goto fail;
+		}
+		lock = dns_queue_path(q, "lock", 0);
+		q->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		free(lock);
+		if (q->lockfd < 0) {
+			r = dns_queue_err(err, errlen, DG_ERR_SYSTEM, "%s: %s",
+			    dir, strerror(errno));
+			goto fail;
+		}
+		if (flock(q->lockfd, LOCK_EX | LOCK_NB) != 0) {
+			r = dns_queue_err(err, errlen, DG_ERR_EXISTS, "%s: the "
+			    "DNS queue is in use by another process", dir);
+			goto fail;
+		}
+	}
+	if ((r = dns_queue_load(q, err, errlen)) != 0)
+		goto fail;
+	if (!(flags & DNS_QUEUE_RDONLY) && (r = dns_queue_compact(q)) != 0) {
+		dns_queue_err(err, errlen, r, "%s: cannot write the queue: %s",
+		    dir, strerror(errno));
+		goto fail;
+	}
+	*qp = q;
+	return 0;
+fail:
+	dns_queue_close(q);
+	return r;
+}
+
+void
+dns_queue_close(struct dns_queue *q)
+{
+	if (q == NULL)
+		return;
+	while (q->head != NULL)
+		dns_queue_remove(q, q->head);
+	if (q->jfd >= 0) {
+		if (q->dirty)
+			fdatasync(q->jfd);
+		close(q->jfd);
+	}
+	if (q->lockfd >= 0)
+		close(q->lockfd);
+	free(q->dir);
+	free(q);
+}
+
+static int
+dns_queue_journal(struct dns_queue *q, char op, uint64_t seq,
+    const struct dns_want *w)
+{
+	char *line;
+	size_t len;
+	int r;
+
+	if (q->dir == NULL)
+		return 0;
+	line = dns_queue_encode(op, seq, w);
+	len = strlen(line);
+	if (len >= DNS_QUEUE_MAX_LINE) {
+		free(line);
+		return DG_ERR_TOOBIG;
+	}
+	r = dns_queue_write_all(q->jfd, line, len);
+	free(line);
+	if (r == 0) {
+		q->jbytes += len;
+		q->dirty = 1;
+	}
+	return r;
+}
+
+int
+dns_queue_put(struct dns_queue *q, const struct dns_want *w, uint64_t *seqp)
+{
+	struct dns_want copy;
+	uint64_t seq;
+	int r;
+
+	if (q->flags & DNS_QUEUE_RDONLY)
+		return DG_ERR_INVAL;
+	if (dns_queue_find(q, w->name) == NULL && q->len >= q->limit)
+		return DG_ERR_LIMIT;
+	seq = q->next_seq++;
+	if ((r = dns_queue_journal(q, '+', seq, w)) != 0)
+		return r;
+	dns_want_copy(&copy, w);
+	if ((r = dns_queue_apply(q, '+', seq, &copy)) != 0)
+		return r;
+	if (seqp != NULL)
+		*seqp = seq;
+	return 0;
+}
+
+int
+dns_queue_done(struct dns_queue *q, const char *name, uint64_t seq)
+{
+	struct dns_qentry *e = dns_queue_find(q, name);
+	int r;
+
+	if (e == NULL || e->seq != seq)
+		return 0;
+	if ((r = dns_queue_journal(q, '-', seq, &e->want)) != 0)
+		return r;
+	dns_queue_remove(q, e);
+	return 0;
+}
+
+int
+dns_queue_flush(struct dns_queue *q)
+{
+	if ((q->flags & DNS_QUEUE_RDONLY) || q->dir == NULL)
+		return 0;
+	if (q->dirty) {
+		if (fdatasync(q->jfd) != 0)
+			return DG_ERR_SYSTEM;
+		q->dirty = 0;
+	}
+	if (q->jbytes > 256 * 1024 && q->jbytes > 2 * q->sbytes)
+		return dns_queue_compact(q);
+	return 0;
+}
+
+struct dns_qentry *
+dns_queue_first(struct dns_queue *q)
+{
+	return q->head;
+}
+
+struct dns_qentry *
+dns_queue_next(struct dns_qentry *e)
+{
+	return e->next;
+}
+
+size_t
+dns_queue_len(const struct dns_queue *q)
+{
+	return q->len;
+}

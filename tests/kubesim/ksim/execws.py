@@ -103,6 +103,7 @@ class ExecSession:
         self.resize_buf = b""
         self.outputs_done = asyncio.Event()
         self.progress = 0
+        self.last_read = 0.0
 
     # ---- websocket -> process ----
     def on_message(self, op, payload):
@@ -227,11 +228,21 @@ class ExecSession:
             return
         self.progress += 1
         self.ws.send_channel(ch, data)
+        now = self.loop.time()
+        burst, self.last_read = now - self.last_read < 0.002, now
         if not self.paused and self.ws.write_buffer_size() > (4 << 20):
             self.paused = True
             for f in self.out:
                 self.loop.remove_reader(f)
             self.loop.create_task(self._resume_out())
+        elif burst and len(data) < CHUNK // 2 and not self.paused:
+            # bulk output arriving in small pieces: let the pipe fill for 1 ms rather than send many small frames
+            self.loop.remove_reader(fd)
+            self.loop.call_later(0.001, self._rearm, fd)
+
+    def _rearm(self, fd):
+        if fd in self.out and not self.paused and not self.ws.closed:
+            self.loop.add_reader(fd, self._readable, fd)
 
     async def _resume_out(self):
         await self.ws.drain()

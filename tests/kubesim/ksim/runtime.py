@@ -61,7 +61,14 @@ class CgroupDriver:
         try:
             self._sweep_stale()
             for d in self.base.values():
-                os.makedirs(d, exist_ok=True)
+                for attempt in range(20):     # another instance may be removing an empty .../kubesim
+                    try:
+                        os.makedirs(d, exist_ok=True)
+                        break
+                    except FileNotFoundError:
+                        if attempt == 19:
+                            raise
+                        time.sleep(0.01)
             if self.mode == "v2":
                 for d in (os.path.join(root, "kubesim"), self.base["unified"]):
                     for c in ("+memory", "+cpu"):

@@ -5,7 +5,7 @@
 
 #include "auth/auth.h"
 
-struct audit;
+struct auditlog;
 struct auth_cas;
 struct auth_krl;
 struct auth_keysrv;
@@ -32,7 +32,7 @@ struct auth_ctx {
 	struct auth_keysrv	*keysrv;	/* AuthorizedKeysURL cache */
 	struct auth_penalty	*penalty;
 	int			 penalty_own;	/* created here, freed here */
-	struct audit		*audit;
+	struct auditlog		*audit;
 	struct auth_op		*ops;		/* pending */
 	struct auth_kbdint	*kbs;		/* live conversations */
 };

@@ -19,7 +19,7 @@
 #define AUTH_PAM_MAX_THREADS	128	/* per process */
 #define AUTH_PAM_MAX_PROMPTS	32
 #define AUTH_PAM_MAX_TEXT	4096
-#define AUTH_PAM_STACK		(256 * 1024)
+#define AUTH_PAM_STACK		(1024 * 1024)	/* modules dlopen, NSS */
 
 enum auth_pam_kind {
 	AUTH_PAM_ACCOUNT = 0,
@@ -173,6 +173,8 @@ auth_pam_conv(int n, const struct pam_message **msg,
 		}
 	}
 	job->nprompts = np;
+	if (np > 0 && resp == NULL)
+		goto fail;
 	if (np > 0) {
 		if (auth_pam_round(job) != 0 || job->nanswers != np)
 			goto fail;
@@ -190,7 +192,11 @@ auth_pam_conv(int n, const struct pam_message **msg,
 		job->nanswers = 0;
 	}
 	pthread_mutex_unlock(&job->lock);
-	*resp = reply;
+	/* Some modules pass no reply pointer for pure messages. */
+	if (resp != NULL)
+		*resp = reply;
+	else
+		free(reply);
 	return PAM_SUCCESS;
 fail:
 	pthread_mutex_unlock(&job->lock);

@@ -62,7 +62,7 @@ auth_pk_tried(struct auth_pk *pk, const char *what)
 {
 	size_t n = strlen(pk->tried);
 
-	snprintf(pk->tried + n, sizeof(pk->tried) - n, "%s%s",
+	snprintf(pk->tried + n, sizeof(pk->tried) - n, "%s%.300s",
 	    n ? ", " : "", what);
 }
 
@@ -329,12 +329,13 @@ auth_pk_keysrv_cb(void *arg, int err, char *text, size_t len, int stale,
 	pk->fetch = NULL;
 	url = auth_keysrv_url(auth_op_conf(op)->authorized_keys_url,
 	    op->peer.view.user);
+	snprintf(where, sizeof(where), "%s%s", url, err == 0 && stale ?
+	    " (cached)" : "");
+	auth_pk_tried(pk, where);
 	if (err == 0) {
 		if (stale)
 			log_verbose("%s: keys for %s from the cache (%s)",
 			    op->peer.view.session, op->peer.view.user, why);
-		snprintf(where, sizeof(where), "%s%s", url, stale ?
-		    " (cached)" : "");
 		if (!auth_pk_search_text(op, text, len, where))
 			auth_pk_notfound(op);
 	} else if (err == DG_ERR_NOTFOUND) {
@@ -357,7 +358,7 @@ auth_pk_search(struct auth_op *op)
 {
 	const struct auth_config *c = auth_op_conf(op);
 	struct auth_pk *pk = op->pk;
-	char *text = NULL, *url;
+	char *text = NULL;
 	size_t len;
 	int stale, r;
 
@@ -367,9 +368,6 @@ auth_pk_search(struct auth_op *op)
 		auth_pk_notfound(op);
 		return;
 	}
-	url = auth_keysrv_url(c->authorized_keys_url, op->peer.view.user);
-	auth_pk_tried(pk, url);
-	free(url);
 	r = auth_keysrv_get(op->ctx->keysrv, op->peer.view.user, &text, &len,
 	    &stale, auth_pk_keysrv_cb, op, &pk->fetch);
 	if (r == DG_ERR_AGAIN)

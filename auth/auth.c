@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/audit.h"
+#include "auth/auditlog.h"
 #include "auth/auth-cert.h"
 #include "auth/auth-int.h"
 #include "auth/auth-keysrv.h"
@@ -134,7 +134,7 @@ auth_grant_dup(const struct auth_grant *g)
 struct auth_ctx_res {
 	struct auth_cas	*cas;
 	struct auth_krl	*krl;
-	struct audit	*audit;
+	struct auditlog	*audit;
 };
 
 static int
@@ -151,13 +151,13 @@ auth_ctx_load(const struct auth_config *c, struct auth_ctx_res *res,
 	if (c->revoked_keys != NULL &&
 	    (r = auth_krl_load(c->revoked_keys, &res->krl, err, errlen)) != 0)
 		goto fail;
-	if ((r = audit_open(c->audit_log, &res->audit, err, errlen)) != 0)
+	if ((r = auditlog_open(c->audit_log, &res->audit, err, errlen)) != 0)
 		goto fail;
 	return 0;
 fail:
 	auth_cas_free(res->cas);
 	auth_krl_free(res->krl);
-	audit_close(res->audit);
+	auditlog_close(res->audit);
 	memset(res, 0, sizeof(*res));
 	return r;
 }
@@ -199,7 +199,7 @@ auth_ctx_free(struct auth_ctx *ctx)
 	auth_keysrv_free(ctx->keysrv);
 	auth_cas_free(ctx->cas);
 	auth_krl_free(ctx->krl);
-	audit_close(ctx->audit);
+	auditlog_close(ctx->audit);
 	if (ctx->penalty_own)
 		auth_penalty_free(ctx->penalty);
 	auth_config_free(&ctx->conf);
@@ -218,7 +218,7 @@ auth_ctx_reload(struct auth_ctx *ctx, const struct auth_config *c, char *err,
 		return r;
 	auth_cas_free(ctx->cas);
 	auth_krl_free(ctx->krl);
-	audit_close(ctx->audit);
+	auditlog_close(ctx->audit);
 	ctx->cas = res.cas;
 	ctx->krl = res.krl;
 	ctx->audit = res.audit;
@@ -456,32 +456,32 @@ auth_penalty_record(struct auth_ctx *ctx, const struct sockaddr *sa,
 /* Audit. */
 
 static void
-auth_audit_peer(struct audit_rec *r, const struct auth_peer *p)
+auth_audit_peer(struct auditlog_rec *r, const struct auth_peer *p)
 {
-	audit_rec_str(r, "session", p->session);
-	audit_rec_str(r, "user", p->user);
-	audit_rec_str(r, "env", p->env);
-	audit_rec_str(r, "src", p->addr);
+	auditlog_rec_str(r, "session", p->session);
+	auditlog_rec_str(r, "user", p->user);
+	auditlog_rec_str(r, "env", p->env);
+	auditlog_rec_str(r, "src", p->addr);
 	if (p->port > 0)
-		audit_rec_int(r, "src_port", p->port);
-	audit_rec_str(r, "dst", p->laddr);
+		auditlog_rec_int(r, "src_port", p->port);
+	auditlog_rec_str(r, "dst", p->laddr);
 	if (p->lport > 0)
-		audit_rec_int(r, "dst_port", p->lport);
+		auditlog_rec_int(r, "dst_port", p->lport);
 }
 
 static void
-auth_audit_grant(struct audit_rec *r, const struct auth_grant *g)
+auth_audit_grant(struct auditlog_rec *r, const struct auth_grant *g)
 {
 	if (g == NULL)
 		return;
 	if (g->is_cert) {
-		audit_rec_str(r, "cert_id", g->cert_key_id);
-		audit_rec_uint(r, "cert_serial", g->cert_serial);
-		audit_rec_str(r, "ca_fingerprint", g->ca_fingerprint);
-		audit_rec_str(r, "principal", g->cert_principal);
+		auditlog_rec_str(r, "cert_id", g->cert_key_id);
+		auditlog_rec_uint(r, "cert_serial", g->cert_serial);
+		auditlog_rec_str(r, "ca_fingerprint", g->ca_fingerprint);
+		auditlog_rec_str(r, "principal", g->cert_principal);
 	}
-	audit_rec_str(r, "key_source", g->source);
-	audit_rec_str(r, "force_command", g->force_command);
+	auditlog_rec_str(r, "key_source", g->source);
+	auditlog_rec_str(r, "force_command", g->force_command);
 }
 
 void
@@ -489,20 +489,20 @@ auth_audit_auth(struct auth_ctx *ctx, const struct auth_peer *p,
     const char *method, const char *stage, const struct auth_grant *g,
     const char *key_type, const char *fp, int result, const char *reason)
 {
-	struct audit_rec r;
+	struct auditlog_rec r;
 
 	if (ctx->audit == NULL)
 		return;
-	audit_rec_init(&r, "auth");
+	auditlog_rec_init(&r, "auth");
 	auth_audit_peer(&r, p);
-	audit_rec_str(&r, "method", method);
-	audit_rec_str(&r, "stage", stage);
-	audit_rec_str(&r, "key_type", key_type);
-	audit_rec_str(&r, "fingerprint", fp);
+	auditlog_rec_str(&r, "method", method);
+	auditlog_rec_str(&r, "stage", stage);
+	auditlog_rec_str(&r, "key_type", key_type);
+	auditlog_rec_str(&r, "fingerprint", fp);
 	auth_audit_grant(&r, g);
-	audit_rec_str(&r, "decision", result == 0 ? "accept" : "refuse");
-	audit_rec_str(&r, "reason", result == 0 ? NULL : reason);
-	audit_rec_write(ctx->audit, &r);
+	auditlog_rec_str(&r, "decision", result == 0 ? "accept" : "refuse");
+	auditlog_rec_str(&r, "reason", result == 0 ? NULL : reason);
+	auditlog_rec_write(ctx->audit, &r);
 }
 
 void
@@ -510,23 +510,23 @@ auth_audit_login(struct auth_ctx *ctx, const struct auth_peer *p,
     const struct auth_grant *g, int success, const char *methods,
     const char *reason)
 {
-	struct audit_rec r;
+	struct auditlog_rec r;
 
 	if (ctx == NULL || ctx->audit == NULL)
 		return;
-	audit_rec_init(&r, "login");
+	auditlog_rec_init(&r, "login");
 	auth_audit_peer(&r, p);
-	audit_rec_str(&r, "methods", methods);
+	auditlog_rec_str(&r, "methods", methods);
 	if (g != NULL) {
-		audit_rec_str(&r, "key_type", g->key_type[0] ? g->key_type :
+		auditlog_rec_str(&r, "key_type", g->key_type[0] ? g->key_type :
 		    NULL);
-		audit_rec_str(&r, "fingerprint", g->fingerprint[0] ?
+		auditlog_rec_str(&r, "fingerprint", g->fingerprint[0] ?
 		    g->fingerprint : NULL);
 	}
 	auth_audit_grant(&r, g);
-	audit_rec_str(&r, "decision", success ? "accept" : "refuse");
-	audit_rec_str(&r, "reason", reason);
-	audit_rec_write(ctx->audit, &r);
+	auditlog_rec_str(&r, "decision", success ? "accept" : "refuse");
+	auditlog_rec_str(&r, "reason", reason);
+	auditlog_rec_write(ctx->audit, &r);
 }
 
 void
@@ -534,18 +534,18 @@ auth_audit_channel_open(struct auth_ctx *ctx, const struct auth_peer *p,
     int channel, enum auth_chan kind, const char *detail,
     const char *refused)
 {
-	struct audit_rec r;
+	struct auditlog_rec r;
 
 	if (ctx == NULL || ctx->audit == NULL)
 		return;
-	audit_rec_init(&r, "channel_open");
+	auditlog_rec_init(&r, "channel_open");
 	auth_audit_peer(&r, p);
-	audit_rec_int(&r, "channel", channel);
-	audit_rec_str(&r, "kind", auth_chan_name(kind));
-	audit_rec_str(&r, "detail", detail);
-	audit_rec_str(&r, "decision", refused == NULL ? "accept" : "refuse");
-	audit_rec_str(&r, "reason", refused);
-	audit_rec_write(ctx->audit, &r);
+	auditlog_rec_int(&r, "channel", channel);
+	auditlog_rec_str(&r, "kind", auth_chan_name(kind));
+	auditlog_rec_str(&r, "detail", detail);
+	auditlog_rec_str(&r, "decision", refused == NULL ? "accept" : "refuse");
+	auditlog_rec_str(&r, "reason", refused);
+	auditlog_rec_write(ctx->audit, &r);
 }
 
 void
@@ -553,18 +553,18 @@ auth_audit_channel_close(struct auth_ctx *ctx, const struct auth_peer *p,
     int channel, enum auth_chan kind, uint64_t bytes_in, uint64_t bytes_out,
     uint64_t duration_ms, int exit_status)
 {
-	struct audit_rec r;
+	struct auditlog_rec r;
 
 	if (ctx == NULL || ctx->audit == NULL)
 		return;
-	audit_rec_init(&r, "channel_close");
+	auditlog_rec_init(&r, "channel_close");
 	auth_audit_peer(&r, p);
-	audit_rec_int(&r, "channel", channel);
-	audit_rec_str(&r, "kind", auth_chan_name(kind));
-	audit_rec_uint(&r, "bytes_in", bytes_in);
-	audit_rec_uint(&r, "bytes_out", bytes_out);
-	audit_rec_uint(&r, "duration_ms", duration_ms);
+	auditlog_rec_int(&r, "channel", channel);
+	auditlog_rec_str(&r, "kind", auth_chan_name(kind));
+	auditlog_rec_uint(&r, "bytes_in", bytes_in);
+	auditlog_rec_uint(&r, "bytes_out", bytes_out);
+	auditlog_rec_uint(&r, "duration_ms", duration_ms);
 	if (exit_status >= 0)
-		audit_rec_int(&r, "exit_status", exit_status);
-	audit_rec_write(ctx->audit, &r);
+		auditlog_rec_int(&r, "exit_status", exit_status);
+	auditlog_rec_write(ctx->audit, &r);
 }

@@ -1,4 +1,4 @@
-/* audit.c: the audit log (AuditLog PATH|stdout|none): one JSON object per
+/* auditlog.c: the audit log (AuditLog PATH|stdout|none): one JSON object per
  * line per event, appended with a single write(2) so lines from several
  * workers never interleave. A regular file is appended synchronously (a
  * local append does not block for long); a pipe or terminal on stdout is
@@ -16,23 +16,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth/audit.h"
+#include "auth/auditlog.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 
-#define AUDIT_RESERVE	32	/* room kept for "truncated" and "}\n" */
+#define AUDITLOG_RESERVE	32	/* room kept for "truncated" and "}\n" */
+#define AUDITLOG_MAX_VALUE	1024	/* longer string values are cut */
 
-struct audit {
+struct auditlog {
 	int		 fd;
-	int		 own;		/* close fd on audit_close */
+	int		 own;		/* close fd on auditlog_close */
 	uint64_t	 dropped;
 };
 
 int
-audit_open(const char *spec, struct audit **ap, char *err, size_t errlen)
+auditlog_open(const char *spec, struct auditlog **ap, char *err, size_t errlen)
 {
-	struct audit *a;
+	struct auditlog *a;
 	struct stat st;
 	int fd;
 
@@ -69,7 +70,7 @@ audit_open(const char *spec, struct audit **ap, char *err, size_t errlen)
 }
 
 void
-audit_close(struct audit *a)
+auditlog_close(struct auditlog *a)
 {
 	if (a == NULL)
 		return;
@@ -79,15 +80,15 @@ audit_close(struct audit *a)
 }
 
 uint64_t
-audit_dropped(const struct audit *a)
+auditlog_dropped(const struct auditlog *a)
 {
 	return a != NULL ? a->dropped : 0;
 }
 
 static void
-audit_rec_raw(struct audit_rec *r, const char *s, size_t n)
+auditlog_rec_raw(struct auditlog_rec *r, const char *s, size_t n)
 {
-	if (r->truncated || r->len + n + AUDIT_RESERVE > sizeof(r->buf)) {
+	if (r->truncated || r->len + n + AUDITLOG_RESERVE > sizeof(r->buf)) {
 		r->truncated = 1;
 		return;
 	}
@@ -97,18 +98,18 @@ audit_rec_raw(struct audit_rec *r, const char *s, size_t n)
 }
 
 static void
-audit_rec_key(struct audit_rec *r, const char *key)
+auditlog_rec_key(struct auditlog_rec *r, const char *key)
 {
 	char tmp[128];
 	int n;
 
 	n = snprintf(tmp, sizeof(tmp), ",\"%s\":", key);
 	if (n > 0 && (size_t)n < sizeof(tmp))
-		audit_rec_raw(r, tmp, (size_t)n);
+		auditlog_rec_raw(r, tmp, (size_t)n);
 }
 
 void
-audit_rec_init(struct audit_rec *r, const char *event)
+auditlog_rec_init(struct auditlog_rec *r, const char *event)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -116,63 +117,72 @@ audit_rec_init(struct audit_rec *r, const char *event)
 
 	r->len = 0;
 	r->truncated = 0;
+	r->cut = 0;
 	r->buf[0] = '\0';
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	audit_rec_raw(r, "{\"ts\":\"", 7);
-	audit_rec_raw(r, t, strlen(t));
+	auditlog_rec_raw(r, "{\"ts\":\"", 7);
+	auditlog_rec_raw(r, t, strlen(t));
 	snprintf(t, sizeof(t), ".%03ldZ\"", ts.tv_nsec / 1000000);
-	audit_rec_raw(r, t, strlen(t));
-	audit_rec_str(r, "event", event);
+	auditlog_rec_raw(r, t, strlen(t));
+	auditlog_rec_str(r, "event", event);
 }
 
 void
-audit_rec_str(struct audit_rec *r, const char *key, const char *value)
+auditlog_rec_str(struct auditlog_rec *r, const char *key, const char *value)
 {
-	char esc[2048];
+	char esc[AUDITLOG_MAX_VALUE * 6 + 1], cut[AUDITLOG_MAX_VALUE + 1];
 	size_t n;
 
 	if (value == NULL)
 		return;
-	audit_rec_key(r, key);
+	if (strlen(value) > AUDITLOG_MAX_VALUE) {
+		/* Long values (commands, reasons) are cut and flagged. */
+		memcpy(cut, value, AUDITLOG_MAX_VALUE);
+		cut[AUDITLOG_MAX_VALUE] = '\0';
+		value = cut;
+		r->cut = 1;
+	}
+	auditlog_rec_key(r, key);
 	n = log_json_escape(esc, sizeof(esc), value);
-	audit_rec_raw(r, "\"", 1);
-	audit_rec_raw(r, esc, n);
-	audit_rec_raw(r, "\"", 1);
+	auditlog_rec_raw(r, "\"", 1);
+	auditlog_rec_raw(r, esc, n);
+	auditlog_rec_raw(r, "\"", 1);
 }
 
 void
-audit_rec_int(struct audit_rec *r, const char *key, long long v)
+auditlog_rec_int(struct auditlog_rec *r, const char *key, long long v)
 {
 	char tmp[32];
 
-	audit_rec_key(r, key);
+	auditlog_rec_key(r, key);
 	snprintf(tmp, sizeof(tmp), "%lld", v);
-	audit_rec_raw(r, tmp, strlen(tmp));
+	auditlog_rec_raw(r, tmp, strlen(tmp));
 }
 
 void
-audit_rec_uint(struct audit_rec *r, const char *key, unsigned long long v)
+auditlog_rec_uint(struct auditlog_rec *r, const char *key, unsigned long long v)
 {
 	char tmp[32];
 
-	audit_rec_key(r, key);
+	auditlog_rec_key(r, key);
 	snprintf(tmp, sizeof(tmp), "%llu", v);
-	audit_rec_raw(r, tmp, strlen(tmp));
+	auditlog_rec_raw(r, tmp, strlen(tmp));
 }
 
 void
-audit_rec_bool(struct audit_rec *r, const char *key, int v)
+auditlog_rec_bool(struct auditlog_rec *r, const char *key, int v)
 {
-	audit_rec_key(r, key);
-	audit_rec_raw(r, v ? "true" : "false", v ? 4 : 5);
+	auditlog_rec_key(r, key);
+	auditlog_rec_raw(r, v ? "true" : "false", v ? 4 : 5);
 }
 
 const char *
-audit_rec_finish(struct audit_rec *r)
+auditlog_rec_finish(struct auditlog_rec *r)
 {
-	if (r->truncated && r->len > 0 && r->buf[r->len - 1] != '\n') {
+	if ((r->truncated || r->cut) && r->len > 0 &&
+	    r->buf[r->len - 1] != '\n') {
 		/* Fields that did not fit were left out; say so (the room
 		 * for this was reserved). */
 		memcpy(r->buf + r->len, ",\"truncated\":true", 17);
@@ -187,11 +197,11 @@ audit_rec_finish(struct audit_rec *r)
 }
 
 void
-audit_rec_write(struct audit *a, struct audit_rec *r)
+auditlog_rec_write(struct auditlog *a, struct auditlog_rec *r)
 {
 	ssize_t n;
 
-	audit_rec_finish(r);
+	auditlog_rec_finish(r);
 	if (a == NULL)
 		return;
 	do

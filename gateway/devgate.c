@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "dns/dns-cmd.h"
 #include "gateway/hostkey.h"
 #include "gateway/servconf.h"
 #include "gateway/supervisor.h"
@@ -21,10 +22,46 @@ struct devgate_subcmd {
 	const char	*usage;
 };
 
+static int devgate_dns(int, char **);
+
 static const struct devgate_subcmd devgate_subcmds[] = {
-	/* The dns area adds: { "dns", dns_cli_main, "dns sync -f CONFIG" } */
+	{ "dns", devgate_dns, "dns [-f config_file] sync [--dry-run] | "
+	    "check [zonefile] | queue | run" },
 	{ NULL, NULL, NULL }
 };
+
+/* "devgate dns [-f CONFIG] ...": load the config as the daemon does, then
+ * hand the dns area to dns_cmd_main(). */
+static int
+devgate_dns(int argc, char **argv)
+{
+	struct servconf *cf;
+	const char *path = NULL;
+	char err[1024], **av;
+	int i, n = 0, r;
+
+	av = xcalloc((size_t)argc + 1, sizeof(*av));
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) {
+			path = argv[++i];
+			continue;
+		}
+		av[n++] = argv[i];
+	}
+	log_init("devgate", LOG_L_INFO, LOG_FMT_TEXT, STDERR_FILENO);
+	cf = xcalloc(1, sizeof(*cf));
+	if ((r = servconf_load(cf, path, err, sizeof(err))) != 0) {
+		fprintf(stderr, "devgate: %s\n", err);
+		r = 1;
+	} else {
+		log_set_level((enum log_level)cf->gw.log_level);
+		r = dns_cmd_main(cf->dns, n, av);
+	}
+	servconf_free(cf);
+	free(cf);
+	free(av);
+	return r;
+}
 
 static void
 devgate_usage(void)

@@ -17,6 +17,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "dns/dns-conf.h"
 #include "gateway/servconf.h"
 
 #define GW_OFF(f)	offsetof(struct gateway_config, f)
@@ -655,6 +656,9 @@ sc_init(struct servconf *sc)
 	areas[n++] = &sc->gw;
 	tables[n] = &auth_conf_table;
 	areas[n++] = sc->auth;
+	sc->dns = xcalloc(1, sizeof(struct dns_config));
+	tables[n] = &dns_conf_table;
+	areas[n++] = sc->dns;
 	conf_init(&sc->conf, n, tables, areas);
 	conf_set_match_check(&sc->conf, auth_match_check);
 }
@@ -721,7 +725,7 @@ sc_finish(struct servconf *sc, char *err, size_t errlen)
 	if (gw->namespace != NULL && !servconf_valid_env(gw->namespace))
 		return sc_err(err, errlen, "Namespace: \"%s\" is not a "
 		    "Kubernetes namespace name", gw->namespace);
-	return 0;
+	return dns_conf_check(sc->dns, err, errlen);
 }
 
 int
@@ -760,6 +764,8 @@ servconf_free(struct servconf *sc)
 	conf_free(&sc->conf);
 	free(sc->auth);
 	sc->auth = NULL;
+	free(sc->dns);
+	sc->dns = NULL;
 	free(sc->path);
 	sc->path = NULL;
 }

@@ -60,6 +60,21 @@ dns_want_absent(const struct dns_want *w)
 }
 
 int
+dns_want_equal(const struct dns_want *a, const struct dns_want *b)
+{
+	size_t i;
+
+	if (strcmp(a->name, b->name) != 0 || a->pool != b->pool ||
+	    a->nrr != b->nrr)
+		return 0;
+	for (i = 0; i < a->nrr; i++)
+		if (a->rr[i].type != b->rr[i].type ||
+		    strcmp(a->rr[i].rdata, b->rr[i].rdata) != 0)
+			return 0;
+	return 1;
+}
+
+int
 dns_want_check(const struct dns_owner_ctx *ctx, const struct dns_want *w)
 {
 	char fq[DNS_NAME_MAX + 16], canon[DNS_NAME_MAX];

@@ -67,6 +67,7 @@ void	 dns_want_clear(struct dns_want *);
 void	 dns_want_copy(struct dns_want *dst, const struct dns_want *src);
 void	 dns_want_add(struct dns_want *, uint16_t type, const char *rdata);
 int	 dns_want_absent(const struct dns_want *);
+int	 dns_want_equal(const struct dns_want *, const struct dns_want *);
 /* 0 or DG_ERR_INVAL: name inside the zone (not the apex, not under a
  * devgate label), types A/AAAA/CNAME/TXT, CNAME alone. */
 int	 dns_want_check(const struct dns_owner_ctx *, const struct dns_want *);

@@ -1,0 +1,127 @@
+/* dns-sync.c: the desired state of the zone from the registry and the
+ * names devgate owns, planned against the zone as it is. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xmalloc.h"
+#include "dns/dns-name.h"
+#include "dns/dns-owner.h"
+#include "dns/dns-registry.h"
+#include "dns/dns-sync.h"
+#include "dns/dns-update.h"
+#include "dns/dns-wire.h"
+#include "dns/dns-zone.h"
+
+struct dns_sync_claims {
+	uint64_t	*v;
+	size_t		 n, cap;
+};
+
+static int
+dns_sync_taken(void *arg, uint64_t idx)
+{
+	struct dns_sync_claims *c = arg;
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->v[i] == idx)
+			return 1;
+	return 0;
+}
+
+static void
+dns_sync_one(const struct dns_owner_ctx *ctx, const struct dns_zone *view,
+    const struct dns_want *w, struct dns_sync_claims *claims,
+    dns_sync_fn *fn, void *arg, struct dns_sync_counts *c)
+{
+	struct dns_update *u = dns_update_new(ctx->zone);
+	struct dns_plan p;
+	enum dns_owner_state st = dns_owner_state(ctx, view, w->name);
+
+	if (dns_owner_plan(ctx, view, w, dns_sync_taken, claims, u, &p) != 0) {
+		p.status = DNS_PLAN_INVALID;
+		snprintf(p.text, sizeof(p.text), "%s: cannot be planned",
+		    w->name);
+	}
+	switch (p.status) {
+	case DNS_PLAN_NOOP:
+		c->same++;
+		break;
+	case DNS_PLAN_CHANGE:
+		if (dns_want_absent(w))
+			c->del++;
+		else if (st == DNS_OWNER_FREE)
+			c->add++;
+		else
+			c->change++;
+		if (p.claimed >= 0) {
+			if (claims->n == claims->cap) {
+				claims->cap = claims->cap ? claims->cap * 2 :
+				    64;
+				claims->v = xreallocarray(claims->v,
+				    claims->cap, sizeof(*claims->v));
+			}
+			claims->v[claims->n++] = (uint64_t)p.claimed;
+		}
+		break;
+	case DNS_PLAN_CONFLICT:
+		c->conflict++;
+		break;
+	case DNS_PLAN_FULL:
+	case DNS_PLAN_INVALID:
+		c->failed++;
+		break;
+	}
+	fn(arg, w, &p);
+	dns_update_free(u);
+}
+
+void
+dns_sync_plan(const struct dns_owner_ctx *ctx, const char *gateway,
+    const struct dns_registry *reg, const struct dns_zone *view,
+    dns_sync_fn *fn, void *arg, struct dns_sync_counts *c)
+{
+	struct dns_sync_claims claims = { NULL, 0, 0 };
+	const struct dns_znode *n;
+	const struct dns_env *e;
+	struct dns_want w;
+	char rel[DNS_NAME_MAX], owned[DNS_NAME_MAX], *target;
+	size_t i, it = 0;
+	int rl;
+
+	memset(c, 0, sizeof(*c));
+	target = xasprintf("%s.", gateway);
+	for (i = 0; i < dns_registry_count(reg); i++) {
+		e = dns_registry_at(reg, i);
+		if (!e->valid) {
+			c->broken++;
+			continue;
+		}
+		c->envs++;
+		memset(&w, 0, sizeof(w));
+		w.name = xstrdup(e->name);
+		if (ctx->pool != NULL)
+			w.pool = 1;
+		else
+			dns_want_add(&w, DNS_TYPE_CNAME, target);
+		dns_sync_one(ctx, view, &w, &claims, fn, arg, c);
+		dns_want_clear(&w);
+	}
+	/* Names devgate owns whose environment is gone. */
+	while ((n = dns_zone_next(view, &it)) != NULL) {
+		if ((rl = dns_name_rel(n->name, ctx->zone)) <= 0)
+			continue;
+		snprintf(rel, sizeof(rel), "%.*s", rl, n->name);
+		if (!dns_owner_marked(ctx, view, rel, owned, sizeof(owned)) ||
+		    strchr(owned, '.') != NULL ||
+		    dns_registry_find(reg, owned) != NULL)
+			continue;
+		memset(&w, 0, sizeof(w));
+		w.name = xstrdup(owned);
+		dns_sync_one(ctx, view, &w, &claims, fn, arg, c);
+		dns_want_clear(&w);
+	}
+	free(claims.v);
+	free(target);
+}

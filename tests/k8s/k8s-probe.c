@@ -31,7 +31,7 @@ probe_usage(void)
 	    "usage: k8s-probe [-k kubeconfig] [-p ping_ms] [-q sendq] CMD ...\n"
 	    "  find ENV OWNER | list OWNER | start ENV OWNER FILE |\n"
 	    "  stop ENV OWNER [GRACE] | metrics ENV OWNER |\n"
-	    "  wait ENV OWNER PHASE SECS | events POD | watch SECS |\n"
+	    "  wait ENV OWNER PHASE SECS | events POD |\n  watch SECS [SELECTOR] |\n"
 	    "  exec [-t COLSxROWS] [-r COLSxROWS] [-n] [-c CONTAINER] POD "
 	    "ARGV... |\n"
 	    "  pf POD PORT | bench POD MIB | idle POD N |\n"
@@ -373,11 +373,11 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "events") == 0 && argc == 2)
 		r = k8s_api_pod_events(backend_k8s_api(P.b), argv[1],
 		    probe_events_cb, NULL, NULL);
-	else if (strcmp(cmd, "watch") == 0 && argc == 2) {
+	else if (strcmp(cmd, "watch") == 0 && (argc == 2 || argc == 3)) {
 		P.timeout_code = 0;
 		loop_timer_start(P.guard, 1000 * strtoull(argv[1], NULL, 10));
-		r = k8s_watch_new(backend_k8s_api(P.b), K8S_LABEL_ENV, 5,
-		    probe_watch_cb, NULL, &w);
+		r = k8s_watch_new(backend_k8s_api(P.b), argc == 3 ? argv[2] :
+		    K8S_LABEL_ENV, 3, probe_watch_cb, NULL, &w);
 	} else if (strcmp(cmd, "exec") == 0 || strcmp(cmd, "pf") == 0 ||
 	    strcmp(cmd, "bench") == 0 || strcmp(cmd, "idle") == 0)
 		r = probe_stream_cmd(argc, argv);
@@ -388,6 +388,11 @@ main(int argc, char **argv)
 		P.exit_code = 1;
 	} else
 		loop_run(P.loop);
+	if (w != NULL)
+		printf("stats lists=%u watches=%u expired=%u errors=%u "
+		    "bookmarks=%u\n", k8s_watch_stats(w)->lists,
+		    k8s_watch_stats(w)->watches, k8s_watch_stats(w)->expired,
+		    k8s_watch_stats(w)->errors, k8s_watch_stats(w)->bookmarks);
 	probe_stream_cleanup();
 	bstream_close(P.rot_stream);
 	k8s_watch_free(w);

@@ -99,8 +99,12 @@ async def amain(o):
     app.router.add_route("*", "/{tail:.*}", api.handle)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
-    server = await loop.create_server(runner.server, o.host, o.port, ssl=certs.server_context(pki), backlog=256,
-                                      reuse_address=True, ssl_handshake_timeout=15, ssl_shutdown_timeout=5)
+    try:
+        server = await loop.create_server(runner.server, o.host, o.port, ssl=certs.server_context(pki), backlog=256,
+                                          reuse_address=True, ssl_handshake_timeout=15, ssl_shutdown_timeout=5)
+    except OSError:
+        kubelet.cg.shutdown()        # do not leave this instance's (empty) cgroups behind
+        raise
     mtask = loop.create_task(metrics.run())
     stop = asyncio.Event()
     for s in (signal.SIGTERM, signal.SIGINT):

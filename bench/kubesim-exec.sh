@@ -2,12 +2,18 @@
 # kubesim-exec.sh: throughput of `kubectl exec -i POD -- cat` through kubesim (1 GiB, several runs, median),
 # with CPU-seconds of kubesim and of kubectl measured separately. Run by hand: bash bench/kubesim-exec.sh [RUNS] [MiB]
 # Also measures one-way transfers (upload: cat >/dev/null in the pod; download: head -c N /dev/zero in the pod).
+# PLAIN=1 runs the same through kubesim's benchmark-only plain-HTTP listener (--plain-listen) to show the TLS cost.
 RUNS=${1:-3}
 MIB=${2:-1024}
 srcdir=${srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$srcdir/tests/integration/lib-kubesim.sh"
 ks_need kubectl
-ks_start "${KUBESIM_BENCH_OPTS[@]}"
+if [ "${PLAIN:-0}" = 1 ]; then
+  ks_start --plain-listen "127.0.0.1:$(ks_free_port)"
+  export KUBECONFIG="$KS_DIR/state/kubeconfig-plain"
+else
+  ks_start
+fi
 k run bench --image=debian:12 >/dev/null && k wait --for=condition=Ready pod/bench --timeout=30s >/dev/null || exit 1
 IN="$KS_DIR/in.bin"
 head -c "${MIB}M" /dev/zero >"$IN"
@@ -30,7 +36,7 @@ run_mode() {  # mode -> prints "MB/s kubesim-cpu-s kubectl-cpu-s"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "kubesim exec benchmark: ${MIB} MiB, $RUNS runs per mode, $(nproc) CPUs, kubectl $(kubectl version --client 2>/dev/null | head -1 | awk '{print $3}')"
+echo "kubesim exec benchmark ($([ "${PLAIN:-0}" = 1 ] && echo plain HTTP || echo HTTPS)): ${MIB} MiB, $RUNS runs per mode, $(nproc) CPUs, kubectl $(kubectl version --client 2>/dev/null | head -1 | awk '{print $3}')"
 for mode in roundtrip upload download; do
   : >"$KS_DIR/res"
   for i in $(seq "$RUNS"); do

@@ -2,7 +2,7 @@
 # kubesim-kubectl.sh: real kubectl against kubesim: run/wait/get -w/logs/describe/delete, cert auth, bad token.
 . "$(dirname "$0")/lib-kubesim.sh"
 ks_need kubectl
-ks_start --bookmark-interval 1s
+ks_start --bookmark-interval 1s --plain-listen "127.0.0.1:$(ks_free_port)"
 
 ks_log "== watch, run, wait, logs, delete"
 k get pods -w -o json --output-watch-events >"$KS_DIR/watch.json" 2>"$KS_DIR/watch.err" &
@@ -67,6 +67,9 @@ ks_check "... message names the port and 'connection refused'" grep -q "error fo
 ks_log "== client certificate kubeconfig"
 ks_check "kubectl with DIR/kubeconfig-cert lists pods" k --kubeconfig "$KS_DIR/state/kubeconfig-cert" get pods
 ks_check "kubectl with DIR/kubeconfig-cert runs exec-less get /version" k --kubeconfig "$KS_DIR/state/kubeconfig-cert" version
+
+ks_log "== benchmark-only plain HTTP listener"
+ks_check "kubectl with DIR/kubeconfig-plain (http://, no credentials)" k --kubeconfig "$KS_DIR/state/kubeconfig-plain" get pods
 
 ks_log "== wrong token"
 sed "s/^\( *token: \).*/\1wrong-token/" "$KUBECONFIG" >"$KS_DIR/bad-kubeconfig"

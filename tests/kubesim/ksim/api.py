@@ -68,6 +68,8 @@ class Api:
 
     def _authenticated(self, request):
         tr = request.transport
+        if tr is not None and tr.get_extra_info("sslcontext") is None:
+            return True        # the benchmark-only plain-HTTP listener (--plain-listen) has no authentication
         cert = tr.get_extra_info("peercert") if tr is not None else None
         if cert:
             return True

@@ -106,3 +106,14 @@ def write_kubeconfigs(d, p, server, token):
     _write(os.path.join(d, "kubeconfig-cert"), yaml.safe_dump(conf({
         "client-certificate-data": _b64file(p["client.crt"]),
         "client-key-data": _b64file(p["client.key"])})).encode(), 0o600)
+
+
+def write_plain_kubeconfig(d, server):
+    """DIR/kubeconfig-plain for the benchmark-only plain-HTTP listener (no credentials are sent or needed)."""
+    import yaml
+    conf = {"apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": "kubesim-plain",
+            "clusters": [{"name": "kubesim-plain", "cluster": {"server": server}}],
+            "contexts": [{"name": "kubesim-plain", "context": {"cluster": "kubesim-plain", "user": "anonymous",
+                                                               "namespace": "default"}}],
+            "users": [{"name": "anonymous", "user": {}}]}
+    _write(os.path.join(d, "kubeconfig-plain"), yaml.safe_dump(conf).encode(), 0o600)

@@ -32,6 +32,9 @@ def parse_args(argv):
                                     "CPUs and memory and no GPU")
     ap.add_argument("--token", help="the bearer token to accept (default: random)")
     ap.add_argument("--token-file", help="file holding the accepted token, re-read on every request")
+    ap.add_argument("--plain-listen", metavar="HOST:PORT",
+                    help="BENCHMARKS ONLY: also serve plain HTTP here, without TLS and without authentication; "
+                         "writes DIR/kubeconfig-plain")
     ap.add_argument("--log", help="append one line per request (time method path status duration) to this file")
     ap.add_argument("--watch-history", type=int, default=1000, metavar="N",
                     help="events kept per resource for watch resumption; older resourceVersions get 410 Expired")
@@ -60,6 +63,12 @@ def parse_args(argv):
     if not host or not port.isdigit():
         ap.error("--listen must be HOST:PORT")
     o.host, o.port = host.strip("[]"), int(port)
+    o.plain = None
+    if o.plain_listen:
+        phost, _, pport = o.plain_listen.rpartition(":")
+        if not phost or not pport.isdigit():
+            ap.error("--plain-listen must be HOST:PORT")
+        o.plain = (phost.strip("[]"), int(pport))
     o.dir = os.path.abspath(o.dir)
     return o
 
@@ -105,6 +114,15 @@ async def amain(o):
     except OSError:
         kubelet.cg.shutdown()        # do not leave this instance's (empty) cgroups behind
         raise
+    plain = None
+    if o.plain:
+        try:
+            plain = await loop.create_server(runner.server, o.plain[0], o.plain[1], backlog=256, reuse_address=True)
+        except OSError:
+            server.close()
+            kubelet.cg.shutdown()
+            raise
+        certs.write_plain_kubeconfig(o.dir, "http://%s:%d" % o.plain)
     mtask = loop.create_task(metrics.run())
     stop = asyncio.Event()
     for s in (signal.SIGTERM, signal.SIGINT):
@@ -113,6 +131,8 @@ async def amain(o):
     sys.stdout.flush()
     await stop.wait()
     server.close()
+    if plain is not None:
+        plain.close()
     mtask.cancel()
     await kubelet.shutdown()
     from .execws import REAPERS

@@ -139,8 +139,8 @@ worker_stop_timer(void *arg)
 		log_info("worker %d: grace period over, closing %zu sessions",
 		    w->slot, w->nsessions);
 	while ((s = TAILQ_FIRST(&w->sessions)) != NULL)
-		session_shutdown(s, "devgate: the gateway is restarting; "
-		    "this session is closed. Please reconnect.");
+		session_shutdown(s, "devgate: the gateway is shutting "
+		    "down; this session is closed. Please reconnect.");
 	loop_stop(w->loop);
 }
 

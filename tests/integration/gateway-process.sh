@@ -10,7 +10,7 @@ gw_start_sim
 gw_pod alice-dev alice
 gw_user alice
 GW_WORKERS=2
-gw_config "MaxStartups 400" "LoginGraceTime 2" "ShutdownGraceTime 3"
+gw_config "MaxStartups 400" "LoginGraceTime 60" "ShutdownGraceTime 3"
 gw_start
 gw_pod_ready alice-dev || tst_fail "pod alice-dev did not become ready"
 
@@ -30,16 +30,19 @@ tst_check "... with file:line: reason" \
 tst_check "-T without -f shows the embedded default" test $? -eq 0
 
 # 200 concurrent sessions: all succeed, none hangs.
+pids=()
 for i in $(seq 1 200); do
 	GW_TIMEOUT=120 gw_ssh alice+dev gw "echo ok-$i" \
 		>"$TST_DIR/c$i.out" 2>"$TST_DIR/c$i.err" &
+	pids+=($!)
 done
-wait
+wait "${pids[@]}"
 n=$(cat "$TST_DIR"/c*.out | grep -c '^ok-')
 tst_check "200 concurrent sessions all succeed ($n)" test "$n" -eq 200
 rm -f "$TST_DIR"/c*.out "$TST_DIR"/c*.err
 
-# SIGHUP with a live session: it goes on; new connections work.
+# SIGHUP with a live session: it goes on; new connections work; the new
+# configuration (a shorter LoginGraceTime, tested below) applies.
 mkfifo "$TST_DIR/in1"
 gw_ssh alice+dev gw 'cat' <"$TST_DIR/in1" >"$TST_DIR/live1" 2>&1 &
 live=$!
@@ -47,6 +50,7 @@ exec 7>"$TST_DIR/in1"
 echo before >&7
 tst_wait_for 30 grep -q before "$TST_DIR/live1"
 old=$(gw_workers | tr '\n' ' ')
+sed -i 's/^LoginGraceTime 60$/LoginGraceTime 2/' "$GW_CONF"
 kill -HUP "$GW_PID"
 tst_check "SIGHUP: the configuration is reloaded" \
 	tst_wait_for 30 grep -q 'configuration reloaded' "$GW_LOG"

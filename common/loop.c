@@ -481,7 +481,8 @@ loop_run_once(struct loop *l, int timeout_ms)
 	loop_run_deferred(l);
 	loop_reap_dead(l);
 	wait_ms = timeout_ms;
-	if (l->defer_head != NULL)
+	/* Deferred work may have stopped the loop: do not sleep then. */
+	if (l->defer_head != NULL || l->stop)
 		wait_ms = 0;
 	else if (l->nheap > 0) {
 		l->now = loop_clock_ms();

@@ -417,6 +417,39 @@ test_loop_signal(void **state)
 }
 
 static void
+t_defer_stop(void *arg)
+{
+	struct t_loop *t = arg;
+
+	t->order[t->n++] = 'S';
+	loop_stop(t->loop);
+}
+
+/* loop_stop() from deferred work ends loop_run() without waiting for an
+ * event that may never come. */
+static void
+test_loop_stop_deferred(void **state)
+{
+	struct t_loop t;
+	struct loop_timer *guard;
+	uint64_t t0;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.loop = loop_new();
+	/* Without the fix only this timer would wake the loop. */
+	guard = loop_timer_new(t.loop, t_defer_stop, &t);
+	loop_timer_start(guard, 2000);
+	loop_defer(t.loop, t_defer_stop, &t);
+	t0 = loop_clock_ms();
+	assert_int_equal(loop_run(t.loop), 0);
+	assert_true(loop_clock_ms() - t0 < 1000);
+	assert_int_equal(t.n, 1);
+	loop_timer_free(guard);
+	loop_free(t.loop);
+}
+
+static void
 test_err_and_log(void **state)
 {
 	char buf[64];
@@ -446,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_bufq),
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_loop_signal),
+		cmocka_unit_test(test_loop_stop_deferred),
 		cmocka_unit_test(test_err_and_log),
 	};
 

@@ -824,7 +824,8 @@ conf_match_apply(const struct conf *c, conf_match_eval_fn *eval, void *ctx,
 		for (j = 0; j < m->nlines; j++) {
 			ml = &m->lines[j];
 			kw = conf_lookup(c, ml->argv[0], &area, &idx);
-			if (kw == NULL)
+			/* A NULL area is one the caller does not need. */
+			if (kw == NULL || areas[area] == NULL)
 				continue;
 			if (seen[area][idx] && kw->type != CONF_LIST &&
 			    !(kw->flags & CONF_F_REPEAT))

@@ -112,7 +112,9 @@ int	 conf_isset(const struct conf *, const char *keyword);
 void	 conf_area_copy(const struct conf_table *, void *dst, const void *src);
 void	 conf_area_free(const struct conf_table *, void *area);
 /* Apply matching Match blocks onto areas (copies made by conf_area_copy),
- * in file order; within the applied blocks the first value wins. */
+ * in file order; within the applied blocks the first value wins. areas
+ * has one entry per area; a NULL entry is an area the caller does not
+ * need: its Match lines are skipped. */
 int	 conf_match_apply(const struct conf *, conf_match_eval_fn *, void *ctx,
 	    void *const *areas, char *err, size_t);
 

@@ -205,6 +205,13 @@ test_conf_match(void **state)
 	assert_string_equal(copy.name, "gw");
 	conf_area_free(&t_table, &copy);
 	assert_int_equal(a.port, 22);	/* the global config is untouched */
+	/* A NULL area is skipped, not written. */
+	{
+		void *none[] = { NULL };
+
+		assert_int_equal(conf_match_apply(&c, t_eval, "bob", none,
+		    err, sizeof(err)), 0);
+	}
 	conf_free(&c);
 }
 

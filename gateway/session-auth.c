@@ -33,7 +33,7 @@ static void sa_method_ok(struct session *, ssh_message, const char *method,
 static void
 sa_conf_free(struct session *s)
 {
-	void *copies[] = { &s->gwc, &s->authc };
+	void *copies[CONF_MAX_AREAS] = { &s->gwc, &s->authc };
 
 	if (s->have_conf)
 		auth_config_for_free(&s->w->cf->conf, copies);
@@ -54,7 +54,7 @@ int
 session_conf_apply(struct session *s, const char *env)
 {
 	struct auth_match_ctx m;
-	void *copies[] = { &s->gwc, &s->authc };
+	void *copies[CONF_MAX_AREAS] = { &s->gwc, &s->authc };
 	char err[512];
 	int r;
 

@@ -584,7 +584,8 @@ auth_config_for(const struct conf *c, const struct auth_match_ctx *m,
 	int r;
 
 	for (i = 0; i < c->nareas; i++)
-		conf_area_copy(c->tables[i], copies[i], c->areas[i]);
+		if (copies[i] != NULL)
+			conf_area_copy(c->tables[i], copies[i], c->areas[i]);
 	r = conf_match_apply(c, auth_match_eval, (void *)m, copies, err,
 	    errlen);
 	if (r != 0)
@@ -598,7 +599,8 @@ auth_config_for_free(const struct conf *c, void *const *copies)
 	size_t i;
 
 	for (i = 0; i < c->nareas; i++)
-		conf_area_free(c->tables[i], copies[i]);
+		if (copies[i] != NULL)
+			conf_area_free(c->tables[i], copies[i]);
 }
 
 void

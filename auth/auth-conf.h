@@ -132,10 +132,13 @@ int	 auth_match_eval(void *ctx, int argc, char **criteria);
 /*
  * The effective configuration of one connection, as sshd computes it once
  * the user (and here the target environment) is known: copies every area
- * of c into copies[i] (zeroed structs, one per area, in c's order, e.g.
- * { &gw_copy, &auth_copy, &dns_copy }) and applies the Match blocks that
- * match m. Call again with a fuller m (say, once the environment is known)
- * after auth_config_for_free(). Returns 0 or DG_ERR_* with err.
+ * of c into copies[i] (zeroed structs, one per area, in c's order) and
+ * applies the Match blocks that match m. copies MUST have c->nareas
+ * entries; declare it as void *copies[CONF_MAX_AREAS] = { &gw_copy,
+ * &auth_copy } so areas added later (dns) are NULL: a NULL entry is an
+ * area the caller does not need, neither copied nor matched. Call again
+ * with a fuller m (say, once the environment is known) after
+ * auth_config_for_free(). Returns 0 or DG_ERR_* with err.
  */
 int	 auth_config_for(const struct conf *c, const struct auth_match_ctx *m,
 	    void *const *copies, char *err, size_t errlen);

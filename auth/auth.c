@@ -530,6 +530,25 @@ auth_audit_login(struct auth_ctx *ctx, const struct auth_peer *p,
 }
 
 void
+auth_audit_reach(struct auth_ctx *ctx, const struct auth_peer *p,
+    const char *env, enum auth_reach why)
+{
+	struct auditlog_rec r;
+
+	if (ctx == NULL || ctx->audit == NULL)
+		return;
+	auditlog_rec_init(&r, "reach");
+	auth_audit_peer(&r, p);
+	if (p->env == NULL || env == NULL || strcmp(p->env, env) != 0)
+		auditlog_rec_str(&r, "target", env);
+	auditlog_rec_str(&r, "decision", why >= AUTH_REACH_OWNER ? "accept" :
+	    "refuse");
+	auditlog_rec_str(&r, why >= AUTH_REACH_OWNER ? "as" : "reason",
+	    auth_reach_name(why));
+	auditlog_rec_write(ctx->audit, &r);
+}
+
+void
 auth_audit_channel_open(struct auth_ctx *ctx, const struct auth_peer *p,
     int channel, enum auth_chan kind, const char *detail,
     const char *refused)

@@ -377,6 +377,11 @@ void	 auth_penalty_record(struct auth_ctx *, const struct sockaddr *,
 void	 auth_audit_login(struct auth_ctx *, const struct auth_peer *,
 	    const struct auth_grant *, int success, const char *methods,
 	    const char *reason);
+/* Whether the user may reach the environment (after auth_may_reach):
+ * "reach" with decision accept (and how: owner, member, team, admin) or
+ * refuse (missing, forbidden). env is the name the user asked for. */
+void	 auth_audit_reach(struct auth_ctx *, const struct auth_peer *,
+	    const char *env, enum auth_reach why);
 /* A channel was opened (kind, e.g. AUTH_CHAN_SHELL, with the command or
  * forward target as detail) or refused (reason non-NULL). */
 void	 auth_audit_channel_open(struct auth_ctx *, const struct auth_peer *,

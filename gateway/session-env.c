@@ -161,7 +161,9 @@ se_decided(struct session *s, const char *env)
 	se_acl_set(s, known ? &e : NULL, env, owner);
 	s->peer.env = s->env;
 	session_conf_apply(s, s->env);
-	if (auth_may_reach(&s->authc, &s->peer, &s->acl.acl, &why) != 0) {
+	r = auth_may_reach(&s->authc, &s->peer, &s->acl.acl, &why);
+	auth_audit_reach(w->auth, &s->peer, env, why);
+	if (r != 0) {
 		session_log(s, LOG_L_INFO, "refused: %s", auth_reach_name(why));
 		se_fail(s, 1, "devgate: no such environment: %s", env);
 		return;

@@ -16,6 +16,7 @@
 #include "dns/dns-sync.h"
 #include "dns/dns-updater.h"
 #include "dns/dns-watch.h"
+#include "dns/dns-wire.h"
 
 struct dns_ctl {
 	struct loop	*loop;		/* not owned */
@@ -44,6 +45,39 @@ dns_ctl_on_plan(void *arg, const struct dns_want *w, const struct dns_plan *p)
 		log_error("dns: cannot queue %s: %s", w->name, dg_strerror(r));
 }
 
+/* Without a view of the zone (server unreachable) the wanted states of
+ * the environments still go into the persistent queue; deletions wait
+ * for a view, since only the zone tells which names devgate owns. */
+static void
+dns_ctl_queue_blind(struct dns_ctl *c, struct dns_registry *reg)
+{
+	const struct dns_owner_ctx *ctx = dns_updater_ctx(c->upd);
+	const struct dns_env *e;
+	struct dns_want w;
+	char *target = xasprintf("%s.", c->gateway);
+	size_t i, n = 0;
+
+	for (i = 0; i < dns_registry_count(reg); i++) {
+		e = dns_registry_at(reg, i);
+		if (!e->valid)
+			continue;
+		memset(&w, 0, sizeof(w));
+		w.name = xstrdup(e->name);
+		if (ctx->pool != NULL)
+			w.pool = 1;
+		else
+			dns_want_add(&w, DNS_TYPE_CNAME, target);
+		if (!dns_updater_queued(c->upd, &w) &&
+		    dns_updater_want(c->upd, &w) == 0)
+			n++;
+		dns_want_clear(&w);
+	}
+	free(target);
+	if (n > 0)
+		log_info("dns: zone not readable yet: %zu environment names "
+		    "queued", n);
+}
+
 static void
 dns_ctl_sync(struct dns_ctl *c)
 {
@@ -51,8 +85,13 @@ dns_ctl_sync(struct dns_ctl *c)
 	const struct dns_zone *view = dns_updater_view(c->upd);
 	struct dns_sync_counts n;
 
-	if (reg == NULL || view == NULL)
+	if (reg == NULL)
 		return;
+	if (view == NULL) {
+		dns_ctl_queue_blind(c, reg);
+		c->want_sync = 1;
+		return;
+	}
 	c->want_sync = 0;
 	dns_sync_plan(dns_updater_ctx(c->upd), c->gateway, reg, view,
 	    dns_ctl_on_plan, c, &n);
@@ -83,9 +122,6 @@ dns_ctl_on_update(void *arg, enum dns_updater_event ev, const char *name,
 	(void)text;
 	if (ev == DNS_UPD_VIEW && c->want_sync)
 		dns_ctl_sync(c);
-	else if (ev == DNS_UPD_VIEW && dns_watch_registry(c->watch) != NULL &&
-	    dns_updater_pending(c->upd) == 0)
-		dns_ctl_sync(c);	/* the first view */
 }
 
 /* Every DNSSyncInterval: read the zone again and reconcile, so that
@@ -132,6 +168,7 @@ dns_ctl_new(struct loop *loop, const struct dns_config *cfg,
 	if ((r = dns_watch_new(loop, cfg, dns_ctl_on_registry, c, &c->watch,
 	    err, errlen)) != 0)
 		goto fail;
+	c->want_sync = 1;	/* once the first view is read */
 	c->timer = loop_timer_new(loop, dns_ctl_tick, c);
 	loop_timer_start(c->timer, (uint64_t)c->interval_ms);
 	if (dns_updater_pending(c->upd) > 0)

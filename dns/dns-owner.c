@@ -2,6 +2,8 @@
  * of one name's change under RFC 2136 prerequisites. */
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,13 +76,28 @@ dns_want_equal(const struct dns_want *a, const struct dns_want *b)
 	return 1;
 }
 
+/* "LABEL._addr" with a label as dns_owner_addr_label writes them. */
+static int
+dns_owner_is_resv(const char *name)
+{
+	size_t n = strcspn(name, ".");
+
+	return n > 0 && n < 40 && strcmp(name + n, "." DNS_ADDR_LABEL) == 0 &&
+	    strspn(name, "0123456789abcdef-") == n;
+}
+
 int
 dns_want_check(const struct dns_owner_ctx *ctx, const struct dns_want *w)
 {
 	char fq[DNS_NAME_MAX + 16], canon[DNS_NAME_MAX];
 	size_t i, ncname = 0;
 
-	if (w->name == NULL || w->name[0] == '_' ||
+	if (w->name == NULL)
+		return DG_ERR_INVAL;
+	/* A reservation can only be wanted gone. */
+	if (dns_owner_is_resv(w->name))
+		return dns_want_absent(w) ? 0 : DG_ERR_INVAL;
+	if (w->name[0] == '_' ||
 	    strstr(w->name, "." DNS_OWNER_LABEL) != NULL ||
 	    strstr(w->name, "." DNS_ADDR_LABEL) != NULL)
 		return DG_ERR_INVAL;
@@ -192,26 +209,36 @@ dns_owner_marked(const struct dns_owner_ctx *ctx, const struct dns_zone *view,
 	return 1;
 }
 
-int
-dns_owner_reservation(const struct dns_owner_ctx *ctx,
-    const struct dns_zone *view, const char *rel, uint64_t *indexp,
-    char *name, size_t len)
+/* The reservation label of an address: "127-0-10-5" for IPv4, the 32
+ * hex digits of an IPv6 address. 0 or -1 when addr is not an address. */
+static int
+dns_owner_addr_label(const char *addr, char *label, size_t len)
+{
+	uint8_t a[16];
+	int k;
+
+	if (inet_pton(AF_INET, addr, a) == 1) {
+		snprintf(label, len, "%u-%u-%u-%u", a[0], a[1], a[2], a[3]);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, a) != 1 || len < 33)
+		return -1;
+	for (k = 0; k < 16; k++)
+		snprintf(label + 2 * k, 3, "%02x", a[k]);
+	return 0;
+}
+
+/* Is <label>._addr one of our reservations? Its name into name. */
+static int
+dns_owner_resv_content(const struct dns_owner_ctx *ctx,
+    const struct dns_zone *view, const char *label, char *name, size_t len)
 {
 	const struct dns_znode *n;
-	char label[64], owner[80], **s;
-	const char *dot;
+	char rel[80], owner[80], **s;
 	size_t ns;
-	int64_t idx;
 	int ok = 0;
 
-	if (ctx->pool == NULL || (dot = strchr(rel, '.')) == NULL ||
-	    strcmp(dot + 1, DNS_ADDR_LABEL) != 0 ||
-	    (size_t)(dot - rel) >= sizeof(label))
-		return 0;
-	memcpy(label, rel, (size_t)(dot - rel));
-	label[dot - rel] = '\0';
-	if ((idx = dns_pool_label_index(ctx->pool, label)) < 0)
-		return 0;
+	snprintf(rel, sizeof(rel), "%s.%s", label, DNS_ADDR_LABEL);
 	n = dns_owner_node(ctx, view, NULL, rel);
 	if (n == NULL || n->n != 1 ||
 	    ldns_rr_get_type(n->rec[0].rr) != LDNS_RR_TYPE_TXT ||
@@ -222,11 +249,33 @@ dns_owner_reservation(const struct dns_owner_ctx *ctx,
 	    strcmp(s[1], owner) == 0 && strncmp(s[2], "name=", 5) == 0 &&
 	    strlen(s[2] + 5) < len) {
 		snprintf(name, len, "%s", s[2] + 5);
-		*indexp = (uint64_t)idx;
 		ok = 1;
 	}
 	dns_txt_free(s, ns);
 	return ok;
+}
+
+int
+dns_owner_reservation(const struct dns_owner_ctx *ctx,
+    const struct dns_zone *view, const char *rel, uint64_t *indexp,
+    char *name, size_t len)
+{
+	char label[64];
+	const char *dot;
+	int64_t idx = -1;
+
+	if ((dot = strchr(rel, '.')) == NULL ||
+	    strcmp(dot + 1, DNS_ADDR_LABEL) != 0 ||
+	    (size_t)(dot - rel) >= sizeof(label))
+		return 0;
+	memcpy(label, rel, (size_t)(dot - rel));
+	label[dot - rel] = '\0';
+	if (!dns_owner_resv_content(ctx, view, label, name, len))
+		return 0;
+	if (ctx->pool != NULL)
+		idx = dns_pool_label_index(ctx->pool, label);
+	*indexp = idx >= 0 ? (uint64_t)idx : UINT64_MAX;
+	return 1;
 }
 
 /* Names of the reservation of pool index idx. */
@@ -240,31 +289,15 @@ dns_owner_resv_name(const struct dns_owner_ctx *ctx, uint64_t idx, char *fq,
 	snprintf(fq, len, "%s.%s.%s", label, DNS_ADDR_LABEL, ctx->zone);
 }
 
-static int
-dns_owner_resv_ours(const struct dns_owner_ctx *ctx,
-    const struct dns_zone *view, uint64_t idx, const char *name)
-{
-	char fq[DNS_NAME_MAX + 64], rel[DNS_NAME_MAX], got[DNS_NAME_MAX];
-	uint64_t gi;
-	int rl;
-
-	dns_owner_resv_name(ctx, idx, fq, sizeof(fq));
-	if ((rl = dns_name_rel(fq, ctx->zone)) <= 0)
-		return 0;
-	snprintf(rel, sizeof(rel), "%.*s", rl, fq);
-	return dns_owner_reservation(ctx, view, rel, &gi, got, sizeof(got)) &&
-	    gi == idx && strcmp(got, name) == 0;
-}
-
 int
 dns_owner_release(const struct dns_owner_ctx *ctx, const char *name,
-    uint64_t index, struct dns_update *u)
+    const char *label, struct dns_update *u)
 {
 	char fq[DNS_NAME_MAX + 64], *rd;
 	const char *v[1];
 	int r;
 
-	dns_owner_resv_name(ctx, index, fq, sizeof(fq));
+	snprintf(fq, sizeof(fq), "%s.%s.%s", label, DNS_ADDR_LABEL, ctx->zone);
 	rd = dns_owner_resv_rdata(ctx, name);
 	v[0] = rd;
 	if ((r = dns_update_require_rrset(u, fq, DNS_TYPE_TXT, v, 1)) == 0)
@@ -273,27 +306,37 @@ dns_owner_release(const struct dns_owner_ctx *ctx, const char *name,
 	return r;
 }
 
-/* The pool index of each of the name's current addresses that we hold a
- * reservation for; n of them into out. */
+struct dns_owner_held {
+	char		 label[40];
+	int64_t		 idx;		/* pool index, -1 if none */
+};
+
+/* The reservations we hold for the name's current addresses (any pool,
+ * even one no longer configured). */
 static size_t
 dns_owner_held(const struct dns_owner_ctx *ctx, const struct dns_zone *view,
-    const char *name, uint64_t *out, size_t max)
+    const char *name, struct dns_owner_held *out, size_t max)
 {
 	const struct dns_znode *n = dns_owner_node(ctx, view, NULL, name);
-	uint16_t t = ctx->pool->family == AF_INET ? DNS_TYPE_A : DNS_TYPE_AAAA;
-	char *rd;
-	int64_t idx;
+	char *rd, who[DNS_NAME_MAX];
+	uint16_t t;
 	size_t i, k = 0;
 
 	for (i = 0; n != NULL && i < n->n && k < max; i++) {
-		if (ldns_rr_get_type(n->rec[i].rr) != t)
+		t = ldns_rr_get_type(n->rec[i].rr);
+		if (t != DNS_TYPE_A && t != DNS_TYPE_AAAA)
 			continue;
 		rd = dns_rr_rdata_text(n->rec[i].rr);
-		idx = dns_pool_index(ctx->pool, rd);
+		if (dns_owner_addr_label(rd, out[k].label,
+		    sizeof(out[k].label)) == 0 &&
+		    dns_owner_resv_content(ctx, view, out[k].label, who,
+		    sizeof(who)) && strcmp(who, name) == 0) {
+			out[k].idx = ctx->pool != NULL &&
+			    (t == DNS_TYPE_A) == (ctx->pool->family == AF_INET) ?
+			    dns_pool_index(ctx->pool, rd) : -1;
+			k++;
+		}
 		free(rd);
-		if (idx >= 0 && dns_owner_resv_ours(ctx, view, (uint64_t)idx,
-		    name))
-			out[k++] = (uint64_t)idx;
 	}
 	return k;
 }
@@ -408,26 +451,45 @@ dns_owner_plan_delete(const struct dns_owner_ctx *ctx,
     const struct dns_zone *view, const char *name, const char *fq,
     const char *mk, struct dns_update *u, struct dns_plan *p)
 {
-	uint64_t held[8];
+	struct dns_owner_held held[8];
 	const char *v[1];
 	char *marker = dns_owner_marker(ctx);
-	size_t nheld = 0, i;
+	size_t nheld, i;
 	int r;
 
 	v[0] = marker;
-	if (ctx->pool != NULL)
-		nheld = dns_owner_held(ctx, view, name, held, 8);
+	nheld = dns_owner_held(ctx, view, name, held, 8);
 	r = dns_update_require_rrset(u, mk, DNS_TYPE_TXT, v, 1);
 	if (r == 0)
 		r = dns_update_delete_name(u, fq);
 	if (r == 0)
 		r = dns_update_delete_name(u, mk);
 	for (i = 0; r == 0 && i < nheld; i++)
-		r = dns_owner_release(ctx, name, held[i], u);
+		r = dns_owner_release(ctx, name, held[i].label, u);
 	free(marker);
 	if (r != 0)
 		return r;
 	return dns_owner_say(p, DNS_PLAN_CHANGE, "delete %s", fq);
+}
+
+/* Release a reservation of ours that no name points at any more. */
+static int
+dns_owner_plan_orphan(const struct dns_owner_ctx *ctx,
+    const struct dns_zone *view, const char *rel, struct dns_update *u,
+    struct dns_plan *p)
+{
+	char label[40], who[DNS_NAME_MAX];
+	size_t n = strcspn(rel, ".");
+	int r;
+
+	snprintf(label, sizeof(label), "%.*s", (int)n, rel);
+	if (!dns_owner_resv_content(ctx, view, label, who, sizeof(who)))
+		return dns_owner_say(p, DNS_PLAN_NOOP, "%s.%s is not a "
+		    "reservation of ours", rel, ctx->zone);
+	if ((r = dns_owner_release(ctx, who, label, u)) != 0)
+		return r;
+	return dns_owner_say(p, DNS_PLAN_CHANGE, "release %s.%s (was %s's "
+	    "address)", rel, ctx->zone, who);
 }
 
 static int dns_owner_plan1(const struct dns_owner_ctx *,
@@ -463,7 +525,7 @@ dns_owner_plan1(const struct dns_owner_ctx *ctx, const struct dns_zone *view,
 	enum dns_owner_state st;
 	char fq[DNS_NAME_MAX + 16], mk[DNS_NAME_MAX + 32], rv[DNS_NAME_MAX + 64];
 	char addr[64], *marker = NULL, *resv = NULL, what[200];
-	uint64_t held[8];
+	struct dns_owner_held held[8];
 	size_t nheld = 0, i, k, nw, changed = 0;
 	int64_t keep = -1, pick = -1;
 	const char *v[1];
@@ -478,6 +540,8 @@ dns_owner_plan1(const struct dns_owner_ctx *ctx, const struct dns_zone *view,
 		    "record set devgate can write", w->name ? w->name : "?");
 	snprintf(fq, sizeof(fq), "%s.%s", w->name, ctx->zone);
 	snprintf(mk, sizeof(mk), "%s.%s", DNS_OWNER_LABEL, fq);
+	if (dns_owner_is_resv(w->name))
+		return dns_owner_plan_orphan(ctx, view, w->name, u, p);
 	st = dns_owner_state(ctx, view, w->name);
 	if (st == DNS_OWNER_FOREIGN || st == DNS_OWNER_UNMANAGED)
 		return dns_owner_say(p, DNS_PLAN_CONFLICT, "%s %s; left "
@@ -499,13 +563,13 @@ dns_owner_plan1(const struct dns_owner_ctx *ctx, const struct dns_zone *view,
 		return dns_owner_say(p, DNS_PLAN_INVALID, "%s: a record does "
 		    "not parse", fq);
 	}
-	if (ctx->pool != NULL && st == DNS_OWNER_OURS)
+	if (st == DNS_OWNER_OURS)
 		nheld = dns_owner_held(ctx, view, w->name, held, 8);
+	for (i = 0; w->pool && i < nheld && keep < 0; i++)
+		keep = held[i].idx;
 	if (w->pool) {
-		if (nheld > 0)
-			keep = (int64_t)held[0];
-		else if ((pick = dns_owner_pick(ctx, view, w->name, taken,
-		    arg)) < 0) {
+		if (keep < 0 && (pick = dns_owner_pick(ctx, view, w->name,
+		    taken, arg)) < 0) {
 			dns_owner_desired_free(&d);
 			return dns_owner_say(p, DNS_PLAN_FULL, "%s: no free "
 			    "address left in the pool %s", fq,
@@ -564,9 +628,9 @@ dns_owner_plan1(const struct dns_owner_ctx *ctx, const struct dns_zone *view,
 		changed++;
 	}
 	for (i = 0; r == 0 && i < nheld; i++) {
-		if ((int64_t)held[i] == keep)
+		if (keep >= 0 && held[i].idx == keep)
 			continue;
-		r = dns_owner_release(ctx, w->name, held[i], u);
+		r = dns_owner_release(ctx, w->name, held[i].label, u);
 		changed++;
 	}
 	free(marker);

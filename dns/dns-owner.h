@@ -82,8 +82,9 @@ char	*dns_owner_marker(const struct dns_owner_ctx *);
 int	 dns_owner_marked(const struct dns_owner_ctx *,
 	    const struct dns_zone *view, const char *rel, char *buf,
 	    size_t len);
-/* If rel is one of our address reservations: its pool index and the
- * name it reserves for; 1 if so. */
+/* If rel ("LABEL._addr") is one of our address reservations: its index
+ * in the configured pool (UINT64_MAX if none) and the name it reserves
+ * for; 1 if so. */
 int	 dns_owner_reservation(const struct dns_owner_ctx *,
 	    const struct dns_zone *view, const char *rel, uint64_t *indexp,
 	    char *name, size_t len);
@@ -97,8 +98,8 @@ int	 dns_owner_plan(const struct dns_owner_ctx *,
 	    const struct dns_zone *view, const struct dns_want *,
 	    dns_owner_taken_fn *taken, void *arg, struct dns_update *u,
 	    struct dns_plan *plan);
-/* Release one of our reservations (sync's cleanup of orphans). */
+/* Release our reservation LABEL._addr made for name. */
 int	 dns_owner_release(const struct dns_owner_ctx *, const char *name,
-	    uint64_t index, struct dns_update *u);
+	    const char *label, struct dns_update *u);
 
 #endif

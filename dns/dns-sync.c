@@ -1,5 +1,9 @@
 /* dns-sync.c: the desired state of the zone from the registry and the
  * names devgate owns, planned against the zone as it is. */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +81,40 @@ dns_sync_one(const struct dns_owner_ctx *ctx, const struct dns_zone *view,
 	dns_update_free(u);
 }
 
+/* Does name (relative) have an A/AAAA record whose reservation label is
+ * the one of resv ("LABEL._addr")? */
+static int
+dns_sync_points(const struct dns_owner_ctx *ctx, const struct dns_zone *view,
+    const char *resv, const char *name)
+{
+	char fq[DNS_NAME_MAX + 8], label[48], *rd;
+	const struct dns_znode *n;
+	uint8_t a[16];
+	size_t i, k, len = strcspn(resv, ".");
+	uint16_t t;
+	int hit = 0;
+
+	snprintf(fq, sizeof(fq), "%s.%s", name, ctx->zone);
+	n = dns_zone_find(view, fq);
+	for (i = 0; n != NULL && i < n->n && !hit; i++) {
+		t = ldns_rr_get_type(n->rec[i].rr);
+		if (t != DNS_TYPE_A && t != DNS_TYPE_AAAA)
+			continue;
+		rd = dns_rr_rdata_text(n->rec[i].rr);
+		if (t == DNS_TYPE_A && inet_pton(AF_INET, rd, a) == 1)
+			snprintf(label, sizeof(label), "%u-%u-%u-%u", a[0],
+			    a[1], a[2], a[3]);
+		else if (t == DNS_TYPE_AAAA && inet_pton(AF_INET6, rd, a) == 1)
+			for (k = 0; k < 16; k++)
+				snprintf(label + 2 * k, 3, "%02x", a[k]);
+		else
+			label[0] = '\0';
+		free(rd);
+		hit = strlen(label) == len && strncmp(label, resv, len) == 0;
+	}
+	return hit;
+}
+
 void
 dns_sync_plan(const struct dns_owner_ctx *ctx, const char *gateway,
     const struct dns_registry *reg, const struct dns_zone *view,
@@ -88,6 +126,7 @@ dns_sync_plan(const struct dns_owner_ctx *ctx, const char *gateway,
 	struct dns_want w;
 	char rel[DNS_NAME_MAX], owned[DNS_NAME_MAX], *target;
 	size_t i, it = 0;
+	uint64_t idx;
 	int rl;
 
 	memset(c, 0, sizeof(*c));
@@ -119,6 +158,20 @@ dns_sync_plan(const struct dns_owner_ctx *ctx, const char *gateway,
 			continue;
 		memset(&w, 0, sizeof(w));
 		w.name = xstrdup(owned);
+		dns_sync_one(ctx, view, &w, &claims, fn, arg, c);
+		dns_want_clear(&w);
+	}
+	/* Reservations of ours that their name no longer points at. */
+	it = 0;
+	while ((n = dns_zone_next(view, &it)) != NULL) {
+		if ((rl = dns_name_rel(n->name, ctx->zone)) <= 0)
+			continue;
+		snprintf(rel, sizeof(rel), "%.*s", rl, n->name);
+		if (!dns_owner_reservation(ctx, view, rel, &idx, owned,
+		    sizeof(owned)) || dns_sync_points(ctx, view, rel, owned))
+			continue;
+		memset(&w, 0, sizeof(w));
+		w.name = xstrdup(rel);
 		dns_sync_one(ctx, view, &w, &claims, fn, arg, c);
 		dns_want_clear(&w);
 	}

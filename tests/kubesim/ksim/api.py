@@ -230,6 +230,8 @@ class Api:
         items, rv = self.store.list(res, ns, lsel, fsel)
         if wants_table(request.headers.get("Accept")):
             return _json(to_table(res, items, rv, q.get("includeObject")))
+        # like the real server, items of a typed list carry no kind/apiVersion (watch objects do)
+        items = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in items]
         return _json({"kind": KINDS[res][0] + "List", "apiVersion": "v1", "metadata": {"resourceVersion": rv},
                       "items": items})
 

@@ -437,6 +437,13 @@ sa_kbdint(struct session *s, ssh_message msg)
 void
 session_auth_message(struct session *s, ssh_message msg)
 {
+	/* An INFO_RESPONSE carries no user name: it continues the
+	 * conversation the named request started. */
+	if (ssh_message_subtype(msg) == SSH_AUTH_METHOD_INTERACTIVE &&
+	    ssh_message_auth_kbdint_is_response(msg) && s->user_ok) {
+		sa_kbdint(s, msg);
+		return;
+	}
 	if (sa_user(s, msg) != 0)
 		return;
 	switch (ssh_message_subtype(msg)) {

@@ -6,7 +6,7 @@
 # refused with exactly the text of a missing one, per-user limits from
 # Match blocks, and the audit log lines of logins and channels. (-L
 # forwarding is decided by auth_may_open and tested in test-auth-policy;
-# the gateway has no direct-tcpip yet.)
+# the gateway has no direct-tcpip yet.) erin shows Match User limits.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-gateway.sh"
 
@@ -14,6 +14,7 @@ AUDIT=$TST_DIR/audit.log
 gw_start_sim
 gw_pod alice-gpu alice
 gw_pod bob-cpu bob
+gw_pod erin-lab erin
 for u in alice bob carol dave erin; do gw_user "$u"; done
 gw_config "Environment alice-gpu owner=alice members=dave" \
 	"Environment bob-cpu owner=bob" \
@@ -23,6 +24,7 @@ gw_config "Environment alice-gpu owner=alice members=dave" \
 gw_start
 gw_pod_ready alice-gpu || tst_fail "pod alice-gpu did not become ready"
 gw_pod_ready bob-cpu || tst_fail "pod bob-cpu did not become ready"
+gw_pod_ready erin-lab || tst_fail "pod erin-lab did not become ready"
 
 # The SSH user name that targets ENV as USER ("alice+=alice-gpu").
 target() { echo "$1+=$2"; }
@@ -33,15 +35,15 @@ try_shell() {
 	grep -q '^SHELL-OK-' "$TST_DIR/o"
 }
 try_exec() {
-	gw_ssh "$(target "$1" "$2")" gw 'echo EXEC-OK' >"$TST_DIR/o" \
-		2>"$TST_DIR/e"
+	gw_ssh "$(target "$1" "$2")" gw 'echo EXEC-OK' </dev/null \
+		>"$TST_DIR/o" 2>"$TST_DIR/e"
 	grep -qx EXEC-OK "$TST_DIR/o"
 }
 try_sftp() {
 	printf 'put %s/keys/%s.pub up-%s.pub\nls -1\n' "$TST_DIR" "$1" "$1" \
 		>"$TST_DIR/batch"
-	gw_sftp "$(target "$1" "$2")" -b "$TST_DIR/batch" >"$TST_DIR/o" \
-		2>"$TST_DIR/e"
+	gw_sftp "$(target "$1" "$2")" -b "$TST_DIR/batch" </dev/null \
+		>"$TST_DIR/o" 2>"$TST_DIR/e"
 	grep -q "up-$1.pub" "$TST_DIR/o"
 }
 
@@ -69,9 +71,11 @@ while read -r user env want; do
 done <<<"$matrix"
 
 # Forbidden and missing are indistinguishable to the client.
-gw_ssh "$(target alice alice-nope)" gw 'echo x' >/dev/null 2>"$TST_DIR/missing.err"
+gw_ssh "$(target alice alice-nope)" gw 'echo x' </dev/null >/dev/null \
+	2>"$TST_DIR/missing.err"
 rc_missing=$?
-gw_ssh "$(target alice bob-cpu)" gw 'echo x' >/dev/null 2>"$TST_DIR/forb.err"
+gw_ssh "$(target alice bob-cpu)" gw 'echo x' </dev/null >/dev/null \
+	2>"$TST_DIR/forb.err"
 rc_forb=$?
 tst_check "missing and forbidden: same exit status ($rc_missing/$rc_forb)" \
 	test "$rc_missing" = "$rc_forb"
@@ -79,16 +83,31 @@ tst_check "missing and forbidden: same text" cmp -s \
 	<(sed 's/alice-nope/ENV/' "$TST_DIR/missing.err") \
 	<(sed 's/bob-cpu/ENV/' "$TST_DIR/forb.err")
 
-# Match User erin: exec allowed (owner-less env? erin reaches nothing),
-# so give erin access through membership in a second config round is not
-# needed: erin is refused everywhere, and the reason is the environment.
+# Match User erin: in her own environment, commands but no shell and no
+# SFTP (PermitShell no, PermitSFTP no).
+try_exec erin erin-lab
+tst_check "erin -> erin-lab exec: allowed" test $? -eq 0
+try_shell erin erin-lab
+tst_check "erin -> erin-lab shell: refused by PermitShell no" test $? -ne 0
+try_sftp erin erin-lab
+tst_check "erin -> erin-lab sftp: refused by PermitSFTP no" test $? -ne 0
 try_exec erin alice-gpu
-tst_check "erin (no access) refused" test $? -ne 0
+tst_check "erin -> alice-gpu: refused" test $? -ne 0
 
 # Audit: logins accepted with key fingerprints, channels with kinds.
 tst_check "audit: accepted logins" grep -q \
 	'"event":"login".*"user":"carol".*"decision":"accept"' "$AUDIT"
 tst_check "audit: key fingerprints" grep -q '"fingerprint":"SHA256:' "$AUDIT"
+tst_check "audit: carol reaches bob-cpu as admin" grep -q \
+	'"event":"reach".*"user":"carol".*"env":"bob-cpu".*"as":"admin"' "$AUDIT"
+tst_check "audit: dave reaches alice-gpu as member" grep -q \
+	'"event":"reach".*"user":"dave".*"env":"alice-gpu".*"as":"member"' \
+	"$AUDIT"
+tst_check "audit: alice refused bob-cpu (forbidden)" grep -q \
+	'"event":"reach".*"user":"alice".*"env":"bob-cpu".*"reason":"forbidden"' \
+	"$AUDIT"
+tst_check "audit: channels closed with byte counts" grep -q \
+	'"event":"channel_close".*"kind":"sftp".*"bytes_in":[1-9]' "$AUDIT"
 tst_check "audit: every line is JSON" $PY -c '
 import json, sys
 for line in open(sys.argv[1]):

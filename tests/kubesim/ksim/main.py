@@ -50,6 +50,9 @@ def parse_args(argv):
                     help="simulated image pull time for ordinary images (default 0)")
     ap.add_argument("--backoff", type=parse_duration, default=10.0, metavar="DUR",
                     help="base of CrashLoopBackOff/ImagePullBackOff (doubles up to 300s; default 10s)")
+    ap.add_argument("--ws-max-message", type=int, default=32768, metavar="BYTES",
+                    help="largest data payload per outgoing WebSocket message (default 32768, as the API server's "
+                         "32 KiB copy buffers; 0 = one message per read, up to 1 MiB)")
     ap.add_argument("--keep-pod-dirs", action="store_true", help="keep DIR/pods/NS/NAME after a pod is deleted")
     ap.add_argument("--no-cgroups", dest="cgroups", action="store_false",
                     help="do not create cgroups (memory limits then use an RSS watch)")
@@ -91,6 +94,8 @@ def token_reader(o):
 
 async def amain(o):
     loop = asyncio.get_running_loop()
+    from . import wsconn
+    wsconn.OUT_MESSAGE = max(0, o.ws_max_message)
     os.makedirs(os.path.join(o.dir, "pods"), exist_ok=True)
     o.started = time.time()
     pki = certs.ensure_pki(o.dir)

@@ -10,7 +10,9 @@ gw_start_sim
 gw_pod alice-dev alice
 gw_user alice
 GW_WORKERS=2
-gw_config "MaxStartups 400" "LoginGraceTime 60" "ShutdownGraceTime 3"
+# kubesim (Python) is slow to open 200 exec streams at once on 2 cores.
+gw_config "MaxStartups 400" "LoginGraceTime 60" "ShutdownGraceTime 3" \
+	"StreamConnectTimeout 90"
 gw_start
 gw_pod_ready alice-dev || tst_fail "pod alice-dev did not become ready"
 

@@ -80,6 +80,11 @@ r=$(C --pod box --stdout --hangup-after 1 -- sh -c 'echo $$; exec sleep 1000')
 pid=$(ks_json 'o["stdout"].split()[0]' <<<"$r")
 ks_check "process $pid gone after the client closed" ks_poll 10 ks_not_running "$pid"
 
+if [ "${KUBESIM_SLOW_TESTS:-0}" = 1 ]; then
+  ks_log "== (slow) kubectl exec outlives kubectl's 61 s Pong deadline"
+  ks_check "kubectl exec of 'sleep 70' succeeds" test "$(k exec box -- sh -c 'sleep 70; echo survived')" = survived
+fi
+
 ks_log "== errors before the upgrade are HTTP Status responses"
 r=$(C --pod nosuch --stdout -- true)
 ks_check "missing pod -> 404 NotFound Status" test "$(ks_json 'o["http"]==404 and json.loads(o["body"][o["body"].index("{"):])["reason"]=="NotFound"' <<<"$r")" = True

@@ -110,6 +110,12 @@ out=$(ks_api GET "$P?watch=1&resourceVersion=$rv&allowWatchBookmarks=true&timeou
 dt=$(( ($(date +%s%N) - t0) / 1000000 ))
 ks_check "BOOKMARK events with a resourceVersion" test "$(tail -n +2 <<<"$out" | grep -c '"type":"BOOKMARK"')" -ge 1
 ks_check "watch ends after timeoutSeconds=3 (${dt} ms)" test $dt -ge 2500 -a $dt -lt 6000
+rv=$(ks_api GET $P | tail -n +2 | ks_json 'o["metadata"]["resourceVersion"]')
+ks_api PATCH $P/plain --data '{"metadata":{"labels":{"resume":"yes"}}}' --ctype application/merge-patch+json >/dev/null
+out=$(ks_api GET "$P?watch=1&resourceVersion=$rv&timeoutSeconds=1")
+ks_check "watch from a list resourceVersion sends exactly the later change" test "$(tail -n +2 <<<"$out" | grep -c .)/$(tail -n +2 <<<"$out" | head -1 | ks_json 'o["type"]+"/"+o["object"]["metadata"]["labels"].get("resume","")')" = 1/MODIFIED/yes
+out=$(ks_api GET "/api/v1/namespaces/default/events?watch=1&fieldSelector=involvedObject.name%3Dplain&timeoutSeconds=1")
+ks_check "events can be watched (with an involvedObject field selector)" test "$(tail -n +2 <<<"$out" | head -1 | ks_json 'o["type"]+"/"+o["object"]["involvedObject"]["name"]')" = ADDED/plain
 out=$(ks_api GET "$P?watch=1&fieldSelector=metadata.name%3Dplain&timeoutSeconds=1")
 ks_check "watch without resourceVersion starts with ADDED for existing pods" test "$(tail -n +2 <<<"$out" | head -1 | ks_json 'o["type"]+"/"+o["object"]["metadata"]["name"]')" = ADDED/plain
 

@@ -8,6 +8,9 @@ DNS_KEY=ddns-key
 DNS_SECRET=3QLa8ImW1px72YsrBDNy2Qn8dyVhsGIU4yFd12V615g=
 DNS_BAD_SECRET=Mvuoul+ZxtgVY+U1AY4G95FsWBKdK5kBU3TisRAPI+w=
 DNS_ZONE=dev.corp
+# The key that may update (set to update-only before starting a server to
+# leave ddns-key allowed to transfer but not to update).
+DNS_UPDATE_KEY=ddns-key
 
 # The zone a server starts with (override DNS_ZONE_FILE to use another).
 dns_default_zone() {
@@ -83,10 +86,11 @@ options {
 };
 controls { };
 key "$DNS_KEY" { algorithm hmac-sha256; secret "$DNS_SECRET"; };
+key "update-only" { algorithm hmac-sha256; secret "$DNS_BAD_SECRET"; };
 zone "$DNS_ZONE" {
     type primary;
     file "dev.corp.zone";
-    update-policy { grant $DNS_KEY zonesub ANY; };
+    update-policy { grant $DNS_UPDATE_KEY zonesub ANY; };
     allow-transfer { key $DNS_KEY; };
 };
 EOF2
@@ -119,15 +123,21 @@ key:
   - id: $DNS_KEY
     algorithm: hmac-sha256
     secret: $DNS_SECRET
+  - id: update-only
+    algorithm: hmac-sha256
+    secret: $DNS_BAD_SECRET
 acl:
-  - id: ddns
+  - id: xfr
     key: $DNS_KEY
-    action: [update, transfer]
+    action: [transfer]
+  - id: ddns
+    key: $DNS_UPDATE_KEY
+    action: [update]
 zone:
   - domain: $DNS_ZONE
     storage: "$DNS_DIR"
     file: "dev.corp.zone"
-    acl: ddns
+    acl: [xfr, ddns]
 EOF2
 	fi
 	dns_spawn "$DNS_DIR/knotd.log" knotd -c "$DNS_DIR/knot.conf"
@@ -168,7 +178,8 @@ EOF2
 		{
 			$u load-zone "$DNS_ZONE" "$DNS_DIR/dev.corp.zone" &&
 			$u import-tsig-key "$DNS_KEY" hmac-sha256 "$DNS_SECRET" &&
-			$u set-meta "$DNS_ZONE" TSIG-ALLOW-DNSUPDATE "$DNS_KEY" &&
+			$u import-tsig-key update-only hmac-sha256 "$DNS_BAD_SECRET" &&
+			$u set-meta "$DNS_ZONE" TSIG-ALLOW-DNSUPDATE "$DNS_UPDATE_KEY" &&
 			$u set-meta "$DNS_ZONE" TSIG-ALLOW-AXFR "$DNS_KEY" &&
 			$u set-meta "$DNS_ZONE" SOA-EDIT-DNSUPDATE INCREASE
 		} >>"$DNS_DIR/pdnsutil.log" 2>&1 || return 1

@@ -1,0 +1,47 @@
+#!/bin/bash
+# gateway-errors.sh: failures of the Kubernetes side as the SSH client sees
+# them: 401 from the API server, the API server unreachable. Each gives one
+# clear line on stderr (no URL, no internals) and status 255; the log says
+# why; the worker survives.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-gateway.sh"
+
+echo "token-one-$$" >"$TST_DIR/token"
+gw_start_sim --token-file "$TST_DIR/token"
+gw_pod alice-dev alice
+gw_user alice
+gw_config
+gw_start
+gw_pod_ready alice-dev || tst_fail "pod alice-dev did not become ready"
+
+err=$TST_DIR/err
+got=$(gw_ssh alice+dev gw 'echo fine')
+tst_check "a session works" test "$got" = fine
+
+# The API server stops accepting our token: 401.
+echo "token-two-$$" >"$TST_DIR/token"
+gw_ssh alice+dev gw true 2>"$err"
+rc=$?
+tst_check "401 from the API server: status 255 ($rc)" test $rc -eq 255
+tst_check "... one line on stderr" test "$(wc -l <"$err")" -eq 1
+tst_check "... that says what happened" \
+	grep -q 'alice-dev cannot be reached right now' "$err"
+tst_check "... without a URL" sh -c "! grep -q 'https\\?://' '$err'"
+tst_check "the log has the reason" \
+	grep -qi 'cannot look up the environment: .*auth' "$GW_LOG"
+echo "token-one-$$" >"$TST_DIR/token"
+got=$(gw_ssh alice+dev gw 'echo again')
+tst_check "with the token accepted again, sessions work" test "$got" = again
+
+# The API server goes away.
+kill -TERM "$SIM_PID"
+tst_wait_for 30 sh -c "! kill -0 $SIM_PID 2>/dev/null"
+gw_ssh alice+dev gw true 2>"$err"
+rc=$?
+tst_check "API server unreachable: status 255 ($rc)" test $rc -eq 255
+tst_check "... one clear line" grep -qx \
+	'devgate: alice-dev cannot be reached right now; try again later' "$err"
+tst_check "the workers survived" \
+	test "$(grep -c 'restarting worker' "$GW_LOG")" -eq 0
+tst_check "devgate logged no crash" gw_log_clean
+tst_done

@@ -32,7 +32,7 @@ struct dns_cmd {
 	int		 quiet;
 	int		 phase;		/* 0 reading, 1 sending, 2 done */
 	int		 failed;
-	size_t		 applied, queued;
+	size_t		 applied, settled, queued;
 	struct dns_sync_counts counts;
 };
 
@@ -171,12 +171,15 @@ dns_cmd_on_event(void *arg, enum dns_updater_event ev, const char *name,
 		break;
 	case DNS_UPD_CONFLICT:
 		printf("left alone: %s\n", text);
+		c->settled++;
 		break;
 	case DNS_UPD_DROPPED:
 		fprintf(stderr, "devgate dns: %s\n", text);
 		c->failed = 1;
 		break;
 	case DNS_UPD_UNCHANGED:
+		/* Done meanwhile, e.g. by another replica. */
+		c->settled++;
 		break;
 	case DNS_UPD_IDLE:
 		if (c->phase == 1) {
@@ -236,15 +239,16 @@ dns_cmd_sync(const struct dns_config *cfg, int argc, char **argv)
 	if (!c.quiet)
 		printf("devgate dns: zone %s at %s: %zu environments; %s%zu "
 		    "added, %zu changed, %zu deleted, %zu up to date, %zu left "
-		    "alone, %zu broken records; %lu messages in %llu ms\n",
+		    "alone, %zu broken records; %lu messages (%lu with failed "
+		    "prerequisites) in %llu ms\n",
 		    c.zone, dns_updater_server(c.upd), c.counts.envs,
 		    c.dry_run ? "would be " : "", c.counts.add,
 		    c.counts.change, c.counts.del, c.counts.same,
-		    c.counts.conflict, c.counts.broken, st.messages,
+		    c.counts.conflict, c.counts.broken, st.messages, st.prereq,
 		    (unsigned long long)(loop_clock_ms() - t0));
-	if (!c.dry_run && !c.failed && c.applied < c.queued) {
+	if (!c.dry_run && !c.failed && c.applied + c.settled < c.queued) {
 		fprintf(stderr, "devgate dns: %zu of %zu changes applied\n",
-		    c.applied, c.queued);
+		    c.applied + c.settled, c.queued);
 		c.failed = 1;
 	}
 	dns_updater_free(c.upd);

@@ -26,6 +26,7 @@ struct dns_ctl {
 	struct loop_timer *timer;	/* periodic reconcile */
 	int		 interval_ms;
 	int		 want_sync;	/* reconcile when the view is fresh */
+	int		 view_failed;	/* the zone could not be read */
 	dns_ctl_registry_cb *cb;
 	void		*cbarg;
 };
@@ -88,7 +89,10 @@ dns_ctl_sync(struct dns_ctl *c)
 	if (reg == NULL)
 		return;
 	if (view == NULL) {
-		dns_ctl_queue_blind(c, reg);
+		/* Only once reading the zone has failed, not while the
+		 * first transfer is still on its way. */
+		if (c->view_failed)
+			dns_ctl_queue_blind(c, reg);
 		c->want_sync = 1;
 		return;
 	}
@@ -100,6 +104,9 @@ dns_ctl_sync(struct dns_ctl *c)
 		    "to change, %zu to delete, %zu left alone",
 		    dns_registry_zone(reg), n.envs, n.add, n.change, n.del,
 		    n.conflict);
+	else
+		log_verbose("dns: reconcile %s: %zu environments, all up to "
+		    "date", dns_registry_zone(reg), n.envs);
 }
 
 static void
@@ -120,8 +127,16 @@ dns_ctl_on_update(void *arg, enum dns_updater_event ev, const char *name,
 
 	(void)name;
 	(void)text;
-	if (ev == DNS_UPD_VIEW && c->want_sync)
-		dns_ctl_sync(c);
+	if (ev == DNS_UPD_VIEW_FAILED && !c->view_failed) {
+		c->view_failed = 1;
+		if (c->want_sync)
+			dns_ctl_sync(c);	/* queue what is known */
+	}
+	if (ev == DNS_UPD_VIEW) {
+		c->view_failed = 0;
+		if (c->want_sync)
+			dns_ctl_sync(c);
+	}
 }
 
 /* Every DNSSyncInterval: read the zone again and reconcile, so that

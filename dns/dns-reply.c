@@ -141,10 +141,14 @@ dns_reply_classify(int rcode, int tsig_rc, const struct dns_tsig_result *tr,
 		return DNS_OUT_DENIED;
 	case DNS_RCODE_NOTAUTH:
 		if (tr->has_tsig && tsig_rc == 0) {
-			snprintf(text, len, "NOTAUTH: the server is not "
-			    "authoritative for the zone (check DNSZone and "
-			    "DNSUpdateServer)");
-			return DNS_OUT_NOTZONE;
+			/* BIND, PowerDNS: zone not served; Knot: its ACL
+			 * denies the key. */
+			snprintf(text, len, "NOTAUTH: the server does not take "
+			    "updates of this zone from this key (not "
+			    "authoritative for it, or its ACL denies the key; "
+			    "check DNSZone, DNSUpdateServer and the server's "
+			    "update policy)");
+			return DNS_OUT_DENIED;
 		}
 		snprintf(text, len, "NOTAUTH: not authorised (the request "
 		    "was not accepted as signed by a known key), or the "

@@ -39,6 +39,23 @@ struct dns_send {
 	int		  dead;
 };
 
+const char *
+dns_send_strerror(int err)
+{
+	switch (err) {
+	case DG_ERR_UNAVAIL:
+		return "connection refused";
+	case DG_ERR_TIMEOUT:
+		return "no answer (timeout)";
+	case DG_ERR_CLOSED:
+		return "connection closed before the answer ended";
+	case DG_ERR_PROTO:
+		return "an answer that does not match the request";
+	default:
+		return dg_strerror(err);
+	}
+}
+
 void
 dns_send_addr_text(const struct sockaddr *sa, char *buf, size_t len)
 {

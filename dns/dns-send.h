@@ -33,6 +33,9 @@ int	 dns_send_start(struct loop *, const struct sockaddr *, socklen_t,
  * NULL is fine. */
 void	 dns_send_cancel(struct dns_send *);
 
+/* A transport error in words: "connection refused", "no answer
+ * (timeout)", ... */
+const char *dns_send_strerror(int err);
 /* "127.0.0.1#5300" / "[fd00::1]#53" for log lines. */
 void	 dns_send_addr_text(const struct sockaddr *, char *buf, size_t len);
 

@@ -402,6 +402,8 @@ dns_batch_split(struct dns_updater *u, struct dns_batch *b,
 	struct dns_batch_item *items, *it;
 	size_t n = b->n, half = b->n / 2;
 
+	if (o == DNS_OUT_PREREQ)
+		u->stats.prereq++;
 	if (n > 1) {
 		items = xreallocarray(NULL, n, sizeof(*items));
 		memcpy(items, b->items, n * sizeof(*items));
@@ -453,9 +455,7 @@ dns_batch_on_reply(void *arg, int err, const uint8_t *msg, size_t len)
 	b->send = NULL;
 	dns_batch_unlink(u, b);
 	if (err != 0) {
-		snprintf(text, sizeof(text), "%s", err == DG_ERR_TIMEOUT ?
-		    "no answer (timeout)" : err == DG_ERR_UNAVAIL ?
-		    "connection refused" : dg_strerror(err));
+		snprintf(text, sizeof(text), "%s", dns_send_strerror(err));
 		dns_batch_failed(u, b, DNS_OUT_TRANSPORT, text);
 	} else if (dns_wire_header(msg, len, &h) != 0) {
 		dns_batch_failed(u, b, DNS_OUT_FORMERR, "malformed reply");

@@ -64,6 +64,7 @@ struct dns_updater_stats {
 	unsigned long	 messages;	/* UPDATE messages answered NOERROR */
 	unsigned long	 records;	/* update-section records in them */
 	unsigned long	 failures;	/* messages that failed */
+	unsigned long	 prereq;	/* messages whose prerequisites failed */
 	unsigned long	 transfers;	/* zone transfers completed */
 };
 void	 dns_updater_stats(const struct dns_updater *,

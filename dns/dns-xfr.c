@@ -249,7 +249,7 @@ dns_xfr_on_msg(void *arg, int err, const uint8_t *msg, size_t len)
 	if (err != 0) {
 		x->send = NULL;
 		snprintf(text, sizeof(text), "transfer failed: %s",
-		    dg_strerror(err));
+		    dns_send_strerror(err));
 		x->cb(x->arg, err, NULL, text);
 		dns_xfr_free(x);
 		return 0;
@@ -332,7 +332,7 @@ dns_soa_on_msg(void *arg, int err, const uint8_t *msg, size_t len)
 
 	if (err != 0) {
 		snprintf(text, sizeof(text), "SOA query failed: %s",
-		    dg_strerror(err));
+		    dns_send_strerror(err));
 		return dns_soa_finish(x, err, 0, text);
 	}
 	if (dns_wire_header(msg, len, &h) != 0 ||

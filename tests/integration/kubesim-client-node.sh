@@ -4,7 +4,7 @@
 # and port-forward to an HTTP server listening inside a pod.
 . "$(dirname "$0")/lib-kubesim.sh"
 ks_need kubectl node npm
-NODE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/devgate-tests/node
+NODE_DIR=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/devgate-tests/node
 if [ ! -f "$NODE_DIR/node_modules/@kubernetes/client-node/package.json" ] \
    || ! grep -q '"version": "1.4.0"' "$NODE_DIR/node_modules/@kubernetes/client-node/package.json"; then
   mkdir -p "$NODE_DIR"

@@ -16,6 +16,7 @@
 #include "common/loop.h"
 #include "common/xmalloc.h"
 #include "gateway/channel.h"
+#include "gateway/envcache.h"
 #include "gateway/session.h"
 #include "gateway/worker.h"
 
@@ -202,6 +203,8 @@ ch_bs_error(void *arg, int err, const char *reason)
 
 	c->bs_ended = 1;
 	ch_flush_filter(c);
+	/* Whatever we knew about the environment may be stale now. */
+	envcache_forget(s->w->envcache, s->env);
 	session_log(s, LOG_L_INFO, "channel %d: %s stream %s: %s (%s)", c->id,
 	    auth_chan_name(c->kind), c->bs_open ? "lost" : "refused",
 	    reason != NULL ? reason : "", dg_strerror(err));

@@ -629,6 +629,8 @@ static const struct conf_keyword gateway_kw[] = {
 	    86400 },
 	{ "MaxWorkerSessions", CONF_INT, GW_OFF(max_sessions), "10000", 0, 1,
 	    1000000 },
+	{ "StreamConnectTimeout", CONF_TIME, GW_OFF(stream_timeout), "15", 0,
+	    1, 3600 },
 	{ "AcceptEnv", CONF_LIST, GW_OFF(accept_env), NULL, CONF_F_MATCH },
 	{ "EnvironmentAddress", CONF_CUSTOM, GW_OFF(env_addrs), NULL,
 	    CONF_F_REPEAT, SC_CUSTOM(sc_envaddr_parse, sc_envaddr_dump,

@@ -89,6 +89,7 @@ struct gateway_config {
 	int			 workers;	/* Workers; 0: one per CPU */
 	int			 shutdown_grace;	/* ShutdownGraceTime */
 	int			 max_sessions;	/* MaxWorkerSessions */
+	int			 stream_timeout;	/* StreamConnectTimeout */
 	struct conf_list	 accept_env;	/* AcceptEnv patterns */
 	struct env_address_list	 env_addrs;	/* EnvironmentAddress */
 	struct env_def_list	 envs;		/* Environment */

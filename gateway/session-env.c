@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "gateway/channel.h"
+#include "gateway/envcache.h"
 #include "gateway/envdir.h"
 #include "gateway/session.h"
 #include "gateway/worker.h"
@@ -119,7 +120,7 @@ se_find_cb(void *arg, int err, const struct env_info *info)
 {
 	struct session *s = arg;
 
-	s->bop = NULL;
+	s->eop = NULL;
 	if (err == DG_ERR_NOTFOUND) {
 		session_log(s, LOG_L_INFO, "refused: no such environment (no "
 		    "instance labelled env=%s owner=%s)", s->env, s->owner);
@@ -168,9 +169,10 @@ se_decided(struct session *s, const char *env)
 		se_fail(s, 1, "devgate: no such environment: %s", env);
 		return;
 	}
-	r = backend_find(w->backend, s->env, s->owner, se_find_cb, s, &s->bop);
+	r = envcache_find(w->envcache, s->env, s->owner, se_find_cb, s,
+	    &s->eop);
 	if (r != 0) {
-		s->bop = NULL;
+		s->eop = NULL;
 		session_log(s, LOG_L_ERROR, "cannot look up the environment: "
 		    "%s", dg_strerror(r));
 		se_fail(s, 255, "devgate: %s cannot be reached right now; try "
@@ -257,6 +259,8 @@ session_env_start(struct session *s)
 void
 session_env_cancel(struct session *s)
 {
+	envcache_cancel(s->eop);
+	s->eop = NULL;
 	if (s->bop != NULL) {
 		backend_op_cancel(s->w->backend, s->bop);
 		s->bop = NULL;

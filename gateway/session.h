@@ -19,6 +19,7 @@ struct worker;
 struct channel;
 struct loop_fd;
 struct loop_timer;
+struct envcache_op;
 
 enum session_state {
 	SESS_KEX = 0,		/* key exchange, service request */
@@ -103,7 +104,8 @@ struct session {
 
 	/* The environment. */
 	enum session_env_state	 env_state;
-	struct backend_op	*bop;
+	struct backend_op	*bop;		/* list() in flight */
+	struct envcache_op	*eop;		/* find() in flight */
 	char			 env[SERVCONF_ENV_MAX + 1];
 	char			 owner[SERVCONF_USER_MAX + 1];
 	struct session_acl	 acl;		/* who may reach env */

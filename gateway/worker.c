@@ -19,6 +19,7 @@
 #include "common/loop.h"
 #include "common/xmalloc.h"
 #include "gateway/backend-k8s.h"
+#include "gateway/envcache.h"
 #include "gateway/envdir.h"
 #include "gateway/hostkey.h"
 #include "gateway/k8s-config.h"
@@ -166,6 +167,7 @@ worker_stop(void *arg)
 static int
 worker_backend(struct worker *w, char *err, size_t errlen)
 {
+	struct k8s_stream_opts so;
 	struct k8s_config *kc = NULL;
 	int r;
 
@@ -175,7 +177,9 @@ worker_backend(struct worker *w, char *err, size_t errlen)
 		free(kc->namespace);
 		kc->namespace = xstrdup(w->gw->namespace);
 	}
-	if ((r = backend_k8s_new(w->loop, kc, NULL, &w->backend, err,
+	k8s_stream_opts_default(&so);
+	so.connect_ms = w->gw->stream_timeout * 1000;
+	if ((r = backend_k8s_new(w->loop, kc, &so, &w->backend, err,
 	    errlen)) != 0) {
 		k8s_config_free(kc);
 		return r;
@@ -241,6 +245,7 @@ worker_main(const struct worker_args *a)
 	if (a->penalty != NULL)
 		auth_ctx_set_penalty(w.auth, a->penalty);
 	w.envdir = envdir_new();
+	w.envcache = envcache_new(w.loop, w.backend, ENVCACHE_TTL_MS);
 	envdir_add_config(w.envdir, w.gw);
 	w.stop_timer = loop_timer_new(w.loop, worker_stop_timer, &w);
 	loop_signal(w.loop, SIGTERM, worker_stop, &w);
@@ -267,6 +272,7 @@ out:
 	free(w.lfds);
 	free(w.fds);
 	loop_timer_free(w.stop_timer);
+	envcache_free(w.envcache);
 	envdir_free(w.envdir);
 	auth_ctx_free(w.auth);
 	backend_free(w.backend);

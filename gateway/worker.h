@@ -18,6 +18,7 @@ struct backend;
 struct auth_ctx;
 struct auth_penalty;
 struct envdir;
+struct envcache;
 struct listen_shared;
 struct session;
 struct ssh_bind_struct;
@@ -45,6 +46,7 @@ struct worker {
 	struct backend		*backend;
 	struct auth_ctx		*auth;
 	struct envdir		*envdir;
+	struct envcache		*envcache;	/* find() answers */
 	struct listen_shared	*shared;
 	int			 shared_idx;
 	struct loop_fd		**lfds;		/* accept registrations */

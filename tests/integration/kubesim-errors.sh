@@ -54,6 +54,7 @@ ks_check "malformed patch -> 400" st_is 400 BadRequest PATCH $P/dup --data '{x' 
 cur=$(ks_api GET $P/dup | tail -n +2)
 stale=$("$PY" -c 'import json,sys; o=json.loads(sys.argv[1]); o["metadata"]["resourceVersion"]="1"; print(json.dumps(o))' "$cur")
 ks_check "update with a stale resourceVersion -> 409 Conflict" st_is 409 Conflict PUT $P/dup --data "$stale"
+ks_check "namespace '..' -> 404, nothing created outside DIR" st_is 404 NotFound POST "/api/v1/namespaces/%2E%2E/pods" --data "$POD"
 ks_check "unknown resource path -> 404 Status" st_is 404 NotFound GET /api/v1/namespaces/default/widgets
 ks_check "unsupported method -> 405" st_is 405 MethodNotAllowed PUT /api/v1/namespaces/default/pods --data '{}'
 out=$(ks_api GET "$P?watch=1&resourceVersion=notanumber")

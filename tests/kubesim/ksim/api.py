@@ -15,7 +15,7 @@ from .podspec import check_update, json_patch, merge_patch, to_table, table_row,
 from .portforward import PF_PROTOCOLS, PortForwardSession
 from .spdy import SPDY_PROTOCOL, SpdyTunnel
 from .selectors import EVENT_FIELDS, GENERIC_FIELDS, POD_FIELDS, FieldSelector, LabelSelector
-from .util import ApiError, bad_request, bool_param, dumps, not_found, now_rfc3339, status_obj
+from .util import DNS1123_LABEL, ApiError, bad_request, bool_param, dumps, not_found, now_rfc3339, status_obj
 from .wsconn import is_websocket, offered_protocols
 
 PUBLIC = {"/version", "/healthz", "/readyz", "/livez"}
@@ -124,6 +124,8 @@ class Api:
         ns = None
         if len(p) >= 2 and p[0] == "namespaces":
             ns, p = p[1], p[2:]
+            if len(ns) > 63 or not DNS1123_LABEL.match(ns):   # also keeps DIR/pods/NS inside DIR
+                raise not_found("namespaces", ns)
             if not p:
                 return self._namespace(m, ns)
         elif p == ["namespaces"]:
@@ -610,6 +612,8 @@ class Api:
         ns = None
         if len(p) >= 2 and p[0] == "namespaces":
             ns, p = p[1], p[2:]
+            if len(ns) > 63 or not DNS1123_LABEL.match(ns):
+                raise not_found("namespaces", ns)
         if p[:1] == ["nodes"]:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if p[:1] != ["pods"] or len(p) > 2:

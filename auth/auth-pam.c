@@ -360,7 +360,7 @@ auth_pam_account_done(struct auth_pam_job *job)
 	job->op = NULL;
 	p = &op->peer.view;
 	if (job->result != 0)
-		log_verbose("%s %s@%s: PAM account check failed: %s",
+		log_debug("%s %s@%s: PAM account check failed: %s",
 		    p->session, p->user, p->addr, job->reason);
 	auth_audit_auth(op->ctx, p, "pam-account", NULL, NULL, NULL, NULL,
 	    job->result, job->reason);
@@ -523,7 +523,7 @@ auth_kbdint_done(struct auth_pam_job *job)
 	kb->waiting = 0;
 	p = &kb->peer.view;
 	if (job->result != 0)
-		log_verbose("%s %s@%s: keyboard-interactive refused: %s",
+		log_debug("%s %s@%s: keyboard-interactive refused: %s",
 		    p->session, p->user, p->addr, job->reason);
 	if (kb->ctx != NULL)
 		auth_audit_auth(kb->ctx, p, "keyboard-interactive", NULL, NULL,

@@ -104,16 +104,13 @@ auth_pk_done(struct auth_op *op, int r, struct auth_grant *g,
 		va_end(ap);
 	}
 	/* A "would you accept" query that passes is decided (and audited)
-	 * when the signature follows. */
+	 * when the signature follows. The caller logs the outcome with the
+	 * reason; the details (key, source) are logged here at debug. */
 	if (op->verified || r != 0) {
-		if (r == 0)
-			log_verbose("%s %s@%s: publickey %s %s accepted (%s)",
-			    p->session, p->user, p->addr, pk->type, pk->fp,
-			    g->source != NULL ? g->source : "");
-		else
-			log_verbose("%s %s@%s: publickey %s %s refused: %s",
-			    p->session, p->user, p->addr, pk->type, pk->fp,
-			    reason);
+		log_debug("%s %s@%s: publickey %s %s %s: %s", p->session,
+		    p->user, p->addr, pk->type, pk->fp, r == 0 ? "accepted" :
+		    "refused", r == 0 ? (g->source != NULL ? g->source : "") :
+		    reason);
 		auth_audit_auth(op->ctx, p, "publickey", op->verified ?
 		    "signature" : "query", g != NULL ? g : NULL, pk->type,
 		    pk->fp, r, reason);

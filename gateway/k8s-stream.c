@@ -99,12 +99,16 @@ ks_disconnect(struct k8s_stream *s)
 void
 k8s_stream_fail(struct k8s_stream *s, int err, const char *reason)
 {
+	char why[512];
+
 	if (s->state == KS_DONE || s->dead)
 		return;
+	/* The reason may live in what we are about to free. */
+	snprintf(why, sizeof(why), "%s", reason != NULL ? reason : "");
 	s->state = KS_DONE;
 	ks_disconnect(s);
 	if (s->cbs.error != NULL)
-		s->cbs.error(s->arg, err, reason);
+		s->cbs.error(s->arg, err, why);
 }
 
 /* Send a Close (1000) if the socket takes it right away. */

@@ -41,7 +41,10 @@ tst_check "without a tty stdout stays stdout" grep -qx to-out "$D/o"
 tst_check "without a tty stderr stays stderr" grep -qx to-err "$D/e"
 tst_check "  and does not leak into stdout" bash -c "! grep -q to-err '$D/o'"
 
-"$PROBE" exec -t 100x30 alice-dev stty size </dev/null >"$D/tty1" 2>/dev/null
+# The size message goes out right after the upgrade, before any input;
+# reading a line first makes sure the server has applied it.
+printf 'go\n' | "$PROBE" exec -t 100x30 alice-dev sh -c 'read x; stty size' \
+	>"$D/tty1" 2>/dev/null
 tst_check "tty: the initial size is set (stty size = 30 100)" \
 	grep -q "^30 100" "$D/tty1"
 printf 'go\n' | "$PROBE" exec -t 80x24 -r 132x43 alice-dev \

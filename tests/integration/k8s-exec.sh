@@ -58,6 +58,18 @@ printf 'line1\nline2\n' | "$PROBE" exec alice-dev sh -c 'cat; echo after-eof' \
 tst_check "stdin EOF reaches the process and output continues after it" \
 	grep -qx after-eof "$D/eof"
 
+# Backpressure: a reader that pauses the stream after every delivery and
+# resumes 1 ms later still gets every byte in order, and the probe's memory
+# stays small although the pod writes as fast as it can.
+"$PROBE" exec -s alice-dev seq 1 3000000 </dev/null 2>"$D/slow.err" |
+	sha256sum >"$D/slow.sum"
+seq 1 3000000 | sha256sum >"$D/seq.sum"
+tst_check "pause/resume: output complete and in order" cmp -s "$D/slow.sum" "$D/seq.sum"
+tst_check "  the stream was paused many times" grep -qE "pauses=[0-9]{3,}" "$D/slow.err"
+hwm=$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' "$D/slow.err")
+tst_log "slow reader: $(grep pauses "$D/slow.err")"
+tst_check "  peak RSS stays under 64 MB while paused" [ "${hwm:-999999}" -lt 65536 ]
+
 # Port-forward: an HTTP request to a server inside the pod.
 web_up() { printf 'GET / HTTP/1.0\r\n\r\n' | "$PROBE" pf alice-web "$WEBPORT" >"$D/pf" 2>&1; }
 tst_check "port-forward reaches the server in the pod" tst_wait_for 20 web_up

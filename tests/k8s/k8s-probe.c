@@ -32,7 +32,7 @@ probe_usage(void)
 	    "  find ENV OWNER | list OWNER | start ENV OWNER FILE |\n"
 	    "  stop ENV OWNER [GRACE] | metrics ENV OWNER |\n"
 	    "  wait ENV OWNER PHASE SECS | events POD |\n  watch SECS [SELECTOR] |\n"
-	    "  exec [-t COLSxROWS] [-r COLSxROWS] [-n] [-c CONTAINER] POD "
+	    "  exec [-t COLSxROWS] [-r COLSxROWS] [-n] [-s] [-c CONTAINER] POD "
 	    "ARGV... |\n"
 	    "  pf POD PORT | bench POD MIB | idle POD N |\n"
 	    "  rot ENV OWNER GATEFILE\n");

@@ -30,6 +30,11 @@ static struct {
 	char		  inbuf[65536];
 	size_t		  inlen, inoff;
 
+	/* -s: a slow reader that pauses the stream after every delivery */
+	int		  slow;
+	struct loop_timer *resume;
+	unsigned long	  pauses;
+
 	/* bench */
 	uint8_t		 *pattern;
 	uint64_t	  total, sent, recvd;
@@ -171,6 +176,29 @@ probe_bench_report(void)
 	    S.bad ? "no" : "yes");
 }
 
+static void
+probe_resume(void *arg)
+{
+	(void)arg;
+	bstream_pause(S.s, 0);
+}
+
+static long
+probe_hwm_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
 /* Stream callbacks (single stream). */
 
 static void
@@ -190,6 +218,11 @@ probe_data(void *arg, int fd, const void *buf, size_t len)
 	(void)arg;
 	if (!S.bench) {
 		probe_write_all(fd == 2 ? 2 : 1, buf, len);
+		if (S.slow && !loop_timer_pending(S.resume)) {
+			bstream_pause(S.s, 1);
+			S.pauses++;
+			loop_timer_start(S.resume, 1);
+		}
 		return;
 	}
 	while (len > 0) {
@@ -229,6 +262,9 @@ probe_exit(void *arg, const struct bstream_exit *ex)
 		probe_finish(S.bad || S.recvd != S.total ? 1 : ex->status);
 		return;
 	}
+	if (S.slow)
+		fprintf(stderr, "slow pauses=%lu peak_rss_kb=%ld\n", S.pauses,
+		    probe_hwm_kb());
 	if (ex->status < 0) {
 		fprintf(stderr, "exit-message: %s\n", ex->message);
 		probe_finish(125);
@@ -359,8 +395,13 @@ probe_stream_cmd(int argc, char **argv)
 	S.send_eof = 1;
 	if (strcmp(cmd, "exec") == 0) {
 		optind = 1;
-		while ((ch = getopt(argc, argv, "+t:r:nc:")) != -1) {
+		while ((ch = getopt(argc, argv, "+t:r:nc:s")) != -1) {
 			switch (ch) {
+			case 's':
+				S.slow = 1;
+				S.resume = loop_timer_new(P.loop, probe_resume,
+				    NULL);
+				break;
 			case 't':
 				spec.tty = 1;
 				if (probe_size(optarg, &spec.cols,
@@ -435,6 +476,7 @@ probe_stream_cleanup(void)
 	size_t i;
 
 	loop_fd_del(S.in);
+	loop_timer_free(S.resume);
 	bstream_close(S.s);
 	for (i = 0; i < S.started; i++)
 		bstream_close(S.many[i]);

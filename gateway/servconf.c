@@ -28,6 +28,7 @@ const char servconf_embedded[] =
 	"StateDirectory ~/.local/state/devgate\n"
 	"HostKey ~/.local/state/devgate/ssh_host_ed25519_key\n"
 	"Kubeconfig ~/.local/state/devgate/kubesim/kubeconfig\n"
+	"AuthorizedKeysFile ~/.local/state/devgate/authorized_keys/%u\n"
 	"Workers 1\n";
 
 static int
@@ -695,6 +696,12 @@ sc_finish(struct servconf *sc, char *err, size_t errlen)
 		p = servconf_expand_path(gw->hostkeys.v[i]);
 		free(gw->hostkeys.v[i]);
 		gw->hostkeys.v[i] = p;
+	}
+	/* "~/" is the home of whoever runs devgate, in every area. */
+	for (i = 0; i < sc->auth->authorized_keys_file.n; i++) {
+		p = servconf_expand_path(sc->auth->authorized_keys_file.v[i]);
+		free(sc->auth->authorized_keys_file.v[i]);
+		sc->auth->authorized_keys_file.v[i] = p;
 	}
 	if (gw->hostkeys.n == 0 && gw->state_dir != NULL) {
 		p = xasprintf("%s/ssh_host_%s_key", gw->state_dir,

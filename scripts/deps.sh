@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_PKGS="build-essential autoconf automake libtool pkg-config
 	libssh-dev libc-ares-dev libldns-dev libcurl4-openssl-dev libcjson-dev
 	libpam0g-dev libssl-dev libyaml-dev openssh-client openssl python3-aiohttp
-	python3-yaml util-linux procps"
+	python3-yaml python3-cryptography openssh-sftp-server util-linux procps"
 TEST_PKGS="$BUILD_PKGS libcmocka-dev clang libclang-rt-14-dev
 	openssh-server openssh-sftp-server putty-tools
 	bind9 bind9-dnsutils knot knot-dnsutils ldnsutils

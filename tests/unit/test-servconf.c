@@ -14,6 +14,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "auth/auth-conf.h"
 #include "gateway/servconf.h"
 
 static char *
@@ -224,6 +225,9 @@ test_embedded(void **state)
 	    "/home/tester/.local/state/devgate/ssh_host_ed25519_key");
 	assert_string_equal(sc.gw.kubeconfig,
 	    "/home/tester/.local/state/devgate/kubesim/kubeconfig");
+	assert_int_equal(sc.auth->authorized_keys_file.n, 1);
+	assert_string_equal(sc.auth->authorized_keys_file.v[0],
+	    "/home/tester/.local/state/devgate/authorized_keys/%u");
 	servconf_free(&sc);
 }
 

@@ -214,6 +214,7 @@ auth_pam_thread(void *arg)
 	struct auth_pam_job *job = arg;
 	struct pam_conv conv = { auth_pam_conv, job };
 	pam_handle_t *pamh = NULL;
+	unsigned k;
 	int r, phase = 0;
 
 	r = pam_start(job->service, job->user, &conv, &pamh);
@@ -246,6 +247,10 @@ auth_pam_thread(void *arg)
 	/* Messages left over are shown in a last, empty round (as sshd). */
 	if (job->kind == AUTH_PAM_KBDINT && job->info[0] != '\0' &&
 	    !job->cancelled) {
+		for (k = 0; k < job->nprompts; k++) {
+			free(job->prompts[k]);
+			job->prompts[k] = NULL;
+		}
 		job->nprompts = 0;
 		(void)auth_pam_round(job);
 	}

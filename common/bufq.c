@@ -76,10 +76,48 @@ bufq_write(struct bufq *q, const void *data, size_t len)
 	return done;
 }
 
+void *
+bufq_reserve(struct bufq *q, size_t *lenp)
+{
+	struct bufq_chunk *c = q->tail;
+	size_t n;
+
+	if (q->len >= q->max) {
+		*lenp = 0;
+		return NULL;
+	}
+	if (c == NULL || c->end == c->cap) {
+		c = xmalloc(sizeof(*c) + q->chunk);
+		c->next = NULL;
+		c->off = c->end = 0;
+		c->cap = q->chunk;
+		if (q->tail != NULL)
+			q->tail->next = c;
+		else
+			q->head = c;
+		q->tail = c;
+	}
+	n = c->cap - c->end;
+	if (n > q->max - q->len)
+		n = q->max - q->len;
+	*lenp = n;
+	return c->data + c->end;
+}
+
+void
+bufq_commit(struct bufq *q, size_t n)
+{
+	if (q->tail == NULL || n > q->tail->cap - q->tail->end)
+		return;
+	q->tail->end += n;
+	q->len += n;
+}
+
 const void *
 bufq_peek(const struct bufq *q, size_t *lenp)
 {
-	if (q->head == NULL) {
+	/* (An empty chunk may sit here after an uncommitted reserve.) */
+	if (q->head == NULL || q->len == 0) {
 		*lenp = 0;
 		return NULL;
 	}

@@ -22,6 +22,13 @@ void	 bufq_init(struct bufq *, size_t max, size_t high, size_t low);
 void	 bufq_clear(struct bufq *);
 /* Append up to len bytes; returns how many were taken (less when full). */
 size_t	 bufq_write(struct bufq *, const void *, size_t);
+/* Writable room at the tail, for producers that fill in place (no extra
+ * copy): up to *lenp contiguous bytes (a chunk is allocated when the tail
+ * is full), or NULL with *lenp 0 when the queue holds max bytes. Nothing
+ * is queued until bufq_commit(). */
+void	*bufq_reserve(struct bufq *, size_t *lenp);
+/* Queue n bytes written at bufq_reserve()'s pointer (n <= its length). */
+void	 bufq_commit(struct bufq *, size_t n);
 /* Pointer to the first contiguous run of queued bytes and its length. */
 const void *bufq_peek(const struct bufq *, size_t *lenp);
 /* Drop n bytes from the front (n <= bufq_len). */

@@ -172,19 +172,21 @@ static void
 ks_queue_msg(struct k8s_stream *s, int channel, const void *data,
     size_t len)
 {
-	uint8_t hdr[WS_HDR_MAX + 1], mask[4], tmp[8192];
+	uint8_t hdr[WS_HDR_MAX + 1], mask[4], *dst;
 	const uint8_t *p = data;
-	size_t h, off, n, done = 0;
+	size_t h, off, n, room, done = 0;
 
 	ks_next_mask(s, mask);
 	h = ws_frame_header(hdr, WS_OP_BINARY, 1, (uint64_t)len + 1, mask);
 	hdr[h] = (uint8_t)channel ^ mask[0];
 	bufq_write(&s->sendq, hdr, h + 1);
 	off = 1;
-	while (done < len) {
-		n = len - done < sizeof(tmp) ? len - done : sizeof(tmp);
-		off = ws_mask_copy(tmp, p + done, n, mask, off);
-		bufq_write(&s->sendq, tmp, n);
+	/* Mask straight into the queue: one pass over the data. */
+	while (done < len &&
+	    (dst = bufq_reserve(&s->sendq, &room)) != NULL) {
+		n = len - done < room ? len - done : room;
+		off = ws_mask_copy(dst, p + done, n, mask, off);
+		bufq_commit(&s->sendq, n);
 		done += n;
 	}
 	ks_schedule_flush(s);

@@ -318,6 +318,22 @@ ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len,
 	for (k = 0; k < 8; k++)
 		m8[k] = mask[(off + (size_t)k) & 3];
 	memcpy(&m, m8, sizeof(m));
+	for (; i + 32 <= len; i += 32) {
+		uint64_t w0, w1, w2, w3;
+
+		memcpy(&w0, src + i, 8);
+		memcpy(&w1, src + i + 8, 8);
+		memcpy(&w2, src + i + 16, 8);
+		memcpy(&w3, src + i + 24, 8);
+		w0 ^= m;
+		w1 ^= m;
+		w2 ^= m;
+		w3 ^= m;
+		memcpy(dst + i, &w0, 8);
+		memcpy(dst + i + 8, &w1, 8);
+		memcpy(dst + i + 16, &w2, 8);
+		memcpy(dst + i + 24, &w3, 8);
+	}
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&w, src + i, sizeof(w));
 		w ^= m;

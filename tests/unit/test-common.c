@@ -280,6 +280,56 @@ test_bufq(void **state)
 	assert_int_equal(bufq_len(&q), 0);
 }
 
+static void
+test_bufq_reserve(void **state)
+{
+	struct bufq q;
+	unsigned char in[50000], out[50000], *p;
+	size_t i, n, done = 0, room;
+
+	(void)state;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 13 + 1);
+	bufq_init(&q, 40000, 0, 0);
+	/* Fill in place, in odd-sized steps, up to max. */
+	while ((p = bufq_reserve(&q, &room)) != NULL) {
+		assert_true(room > 0);
+		n = room < 777 ? room : 777;
+		memcpy(p, in + done, n);
+		/* Reserved but not committed bytes are not queued. */
+		assert_int_equal(bufq_len(&q), done);
+		bufq_commit(&q, n);
+		done += n;
+	}
+	assert_int_equal(room, 0);
+	assert_int_equal(done, 40000);
+	assert_int_equal(bufq_len(&q), 40000);
+	assert_int_equal(bufq_write(&q, in, 1), 0);
+	assert_int_equal(bufq_read(&q, out, sizeof(out)), 40000);
+	assert_memory_equal(out, in, 40000);
+	/* Mixed with bufq_write, and a reserve that is never committed. */
+	bufq_write(&q, in, 10);
+	p = bufq_reserve(&q, &room);
+	assert_non_null(p);
+	memcpy(p, in + 10, 5);
+	bufq_commit(&q, 5);
+	p = bufq_reserve(&q, &room);
+	bufq_write(&q, in + 15, 5);
+	bufq_clear(&q);
+	bufq_write(&q, in, 15);
+	p = bufq_reserve(&q, &room);
+	assert_non_null(p);
+	bufq_write(&q, in + 15, 5);
+	assert_int_equal(bufq_read(&q, out, sizeof(out)), 20);
+	assert_memory_equal(out, in, 20);
+	/* A reserve on an empty queue leaves nothing to peek at. */
+	p = bufq_reserve(&q, &room);
+	assert_non_null(p);
+	assert_null(bufq_peek(&q, &n));
+	assert_int_equal(n, 0);
+	bufq_clear(&q);
+}
+
 struct t_loop {
 	struct loop	*loop;
 	char		 order[16];
@@ -484,6 +534,7 @@ main(void)
 		cmocka_unit_test(test_conf_match),
 		cmocka_unit_test(test_conf_parsers),
 		cmocka_unit_test(test_bufq),
+		cmocka_unit_test(test_bufq_reserve),
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_loop_signal),
 		cmocka_unit_test(test_loop_stop_deferred),

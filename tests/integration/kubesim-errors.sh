@@ -6,7 +6,7 @@ ks_need kubectl
 TOKDIR=$(mktemp -d "${TMPDIR:-/tmp}/kubesim-tok.XXXXXX")
 KS_EXTRA_CLEANUP+=("rm -rf '$TOKDIR'")
 echo first-token >"$TOKDIR/token"
-ks_start --token-file "$TOKDIR/token"
+ks_start --token-file "$TOKDIR/token" --readonly-token ro-token
 
 # st_is STATUS REASON ARGS...: call the API, check HTTP status, Status kind and reason.
 st_is() {
@@ -27,6 +27,18 @@ ks_check "token file re-read: old token now 401" st_is 401 Unauthorized GET $P -
 ks_check "token file re-read: new token accepted" test "$(ks_api GET $P --token second-token | head -1)" = 200
 echo first-token >"$TOKDIR/token"
 ks_check "/version needs no credentials" test "$(ks_api GET /version --token "" | head -1)" = 200
+
+ks_log "== authorization (--readonly-token)"
+ks_check "read-only token may list pods" test "$(ks_api GET $P --token ro-token | head -1)" = 200
+ks_check "read-only token may not create pods -> 403 Forbidden" \
+  st_is 403 Forbidden POST $P --token ro-token --data '{"metadata":{"name":"ro"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}'
+out=$(ks_api GET "$P/some-pod/exec?command=true&stdout=true" --token ro-token)
+ks_check "read-only token may not exec -> 403 worded like RBAC" grep -q \
+  'pods \\"some-pod\\" is forbidden: User \\"system:serviceaccount:default:readonly\\" cannot get resource \\"pods/exec\\" in API group \\"\\" in the namespace \\"default\\"' <<<"$out"
+ks_check "kubeconfig-readonly written and works with kubectl" \
+  kubectl --kubeconfig "$KS_DIR/state/kubeconfig-readonly" get pods
+ks_check "kubectl delete with the read-only kubeconfig is Forbidden" \
+  bash -c "kubectl --kubeconfig '$KS_DIR/state/kubeconfig-readonly' delete pod nothing 2>&1 | grep -q Forbidden"
 
 ks_log "== request errors"
 ks_check "malformed JSON -> 400 BadRequest" st_is 400 BadRequest POST $P --data '{"metadata": {'

@@ -67,33 +67,66 @@ class Api:
                                                         time.monotonic() - t0))
 
     def _authenticated(self, request):
+        """The principal: "admin" (full rights), "readonly" (--readonly-token), or None."""
         tr = request.transport
         if tr is not None and tr.get_extra_info("sslcontext") is None:
-            return True        # the benchmark-only plain-HTTP listener (--plain-listen) has no authentication
+            return "admin"     # the benchmark-only plain-HTTP listener (--plain-listen) has no authentication
         cert = tr.get_extra_info("peercert") if tr is not None else None
         if cert:
-            return True
-        want = self.token_fn()
-        auth = request.headers.get("Authorization", "")
-        if auth[:7].lower() == "bearer " and want and auth[7:].strip() == want:
-            return True
+            return "admin"
+        tokens = [(self.token_fn(), "admin"), (getattr(self.opts, "readonly_token", None), "readonly")]
+        offered = [request.headers.get("Authorization", "")]
         for p in offered_protocols(request):   # WebSocket clients that cannot set headers
             if p.startswith("base64url.bearer.authorization.k8s.io."):
                 import base64
                 enc = p.split(".", 4)[-1]
                 try:
-                    if base64.urlsafe_b64decode(enc + "=" * (-len(enc) % 4)).decode() == want:
-                        return True
+                    offered.append("bearer " + base64.urlsafe_b64decode(enc + "=" * (-len(enc) % 4)).decode())
                 except (ValueError, UnicodeDecodeError):
                     pass
-        return False
+        for auth in offered:
+            if auth[:7].lower() != "bearer ":
+                continue
+            for want, who in tokens:
+                if want and auth[7:].strip() == want:
+                    return who
+        return None
+
+    @staticmethod
+    def _readonly_allows(request, path):
+        """RBAC of the read-only principal: get/list/watch of pods, events, metrics and pods/log."""
+        if request.method not in ("GET", "HEAD"):
+            return False
+        sub = path.strip("/").split("/")
+        return not (len(sub) >= 6 and sub[4] == "pods" and sub[-1] in ("exec", "attach", "portforward"))
+
+    @staticmethod
+    def _forbidden(request, path):
+        """A 403 Status worded like the real RBAC authorizer."""
+        p = path.strip("/").split("/")
+        ns = p[3] if len(p) > 3 and p[2] == "namespaces" else ""
+        rest = p[4:] if ns else p[2:]
+        res = "/".join([rest[0]] + rest[2:3]) if rest else "resources"
+        name = rest[1] if len(rest) > 1 else ""
+        verb = {"POST": "create", "DELETE": "delete", "PATCH": "patch", "PUT": "update"}.get(request.method, "get")
+        if verb == "get" and len(rest) == 1:
+            verb = "watch" if request.query.get("watch") in ("1", "true") else "list"
+        who = "system:serviceaccount:default:readonly"
+        msg = '%s%s is forbidden: User "%s" cannot %s resource "%s" in API group "" %s' % (
+            rest[0] if rest else "resources", ' "%s"' % name if name else "", who, verb, res,
+            'in the namespace "%s"' % ns if ns else "at the cluster scope")
+        return ApiError(403, "Forbidden", msg, {"name": name, "kind": rest[0] if rest else ""})
 
     async def _handle(self, request):
         path = request.path
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]
-        if path not in PUBLIC and not self._authenticated(request):
-            raise ApiError(401, "Unauthorized", "Unauthorized")
+        if path not in PUBLIC:
+            who = self._authenticated(request)
+            if who is None:
+                raise ApiError(401, "Unauthorized", "Unauthorized")
+            if who == "readonly" and not self._readonly_allows(request, path):
+                raise self._forbidden(request, path)
         m = request.method
         if path in ("/healthz", "/readyz", "/livez"):
             return web.Response(text="ok", content_type="text/plain")

@@ -92,8 +92,9 @@ def _b64file(path):
         return base64.b64encode(f.read()).decode()
 
 
-def write_kubeconfigs(d, p, server, token):
-    """DIR/kubeconfig (bearer token) and DIR/kubeconfig-cert (client certificate)."""
+def write_kubeconfigs(d, p, server, token, name=None):
+    """DIR/kubeconfig (bearer token) and DIR/kubeconfig-cert (client certificate); with name, only DIR/<name>
+    holding the token."""
     import yaml
 
     def conf(user):
@@ -105,7 +106,9 @@ def write_kubeconfigs(d, p, server, token):
                                                              "namespace": "default"}}],
                 "users": [{"name": "kubesim", "user": user}]}
 
-    _write(os.path.join(d, "kubeconfig"), yaml.safe_dump(conf({"token": token})).encode(), 0o600)
+    _write(os.path.join(d, name or "kubeconfig"), yaml.safe_dump(conf({"token": token})).encode(), 0o600)
+    if name:
+        return
     _write(os.path.join(d, "kubeconfig-cert"), yaml.safe_dump(conf({
         "client-certificate-data": _b64file(p["client.crt"]),
         "client-key-data": _b64file(p["client.key"])})).encode(), 0o600)

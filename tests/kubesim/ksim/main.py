@@ -32,6 +32,10 @@ def parse_args(argv):
                                     "CPUs and memory and no GPU")
     ap.add_argument("--token", help="the bearer token to accept (default: random)")
     ap.add_argument("--token-file", help="file holding the accepted token, re-read on every request")
+    ap.add_argument("--readonly-token", metavar="T",
+                    help="a second accepted token, for user system:serviceaccount:default:readonly, that may only "
+                         "get/list/watch (pods, events, metrics, pods/log); anything else gets 403 Forbidden; "
+                         "writes DIR/kubeconfig-readonly")
     ap.add_argument("--plain-listen", metavar="HOST:PORT",
                     help="BENCHMARKS ONLY: also serve plain HTTP here, without TLS and without authentication; "
                          "writes DIR/kubeconfig-plain")
@@ -102,6 +106,8 @@ async def amain(o):
     token_fn = token_reader(o)
     hostport = "%s:%d" % ("[%s]" % o.host if ":" in o.host else o.host, o.port)
     certs.write_kubeconfigs(o.dir, pki, "https://" + hostport, token_fn())
+    if o.readonly_token:
+        certs.write_kubeconfigs(o.dir, pki, "https://" + hostport, o.readonly_token, name="kubeconfig-readonly")
     nodes = load_nodes(o.nodes)
     store = Store(o.watch_history)
     store.objs["nodes"] = {(None, n["metadata"]["name"]): n for n in nodes}

@@ -76,6 +76,7 @@ struct k8s_stream {
 	int			 flush_queued;	/* loop_defer pending */
 	int			 resume_queued;
 	int			 eof_pending;	/* close_stdin before upgrade */
+	int			 stdin_closed;	/* ff 00 was queued */
 	int			 sent_close;
 	int			 dead;		/* closed by its owner */
 	int			 deferred;	/* holds loop_defer references */

@@ -31,6 +31,7 @@ k8s_stream_opts_default(struct k8s_stream_opts *o)
 	o->connect_ms = 15000;
 	o->sendq_max = 256 * 1024;
 	o->max_msg = 16u << 20;
+	o->exec_v4_only = 0;
 }
 
 static struct k8s_stream *
@@ -329,6 +330,14 @@ ks_read(struct k8s_stream *s)
 	size_t used, budget = 0;
 	ssize_t n;
 
+	if (s->stash != NULL) {
+		/* Older bytes wait in the stash: they go first. */
+		if (!s->paused && !s->resume_queued) {
+			s->resume_queued = 1;
+			k8s_stream_defer(s, k8s_stream_resume_deferred);
+		}
+		return;
+	}
 	while (!s->paused && !s->dead && s->state == KS_OPEN) {
 		if (budget >= KS_READ_BUDGET) {
 			/* Let others run; TLS may hold data that epoll will
@@ -397,8 +406,10 @@ k8s_stream_opened(struct k8s_stream *s)
 	loop_timer_stop(s->timer);
 	if (s->opts.ping_ms > 0)
 		loop_timer_start(s->timer, (uint64_t)s->opts.ping_ms);
-	if (s->eof_pending && s->v5)
+	if (s->eof_pending && s->v5) {
 		k8s_stream_send_eof(s);
+		s->stdin_closed = 1;
+	}
 	s->eof_pending = 0;
 	if (s->cbs.open != NULL)
 		s->cbs.open(s->arg);
@@ -540,7 +551,8 @@ k8s_stream_exec(struct k8s_target *t, const struct k8s_stream_opts *opts,
 	s = ks_new(t, opts, ops, cbs, arg);
 	s->kind = KS_EXEC;
 	s->tty = spec->tty != 0;
-	s->protocols = K8S_EXEC_PROTOCOLS;
+	s->protocols = s->opts.exec_v4_only ? "v4.channel.k8s.io" :
+	    K8S_EXEC_PROTOCOLS;
 	s->path = k8s_channel_exec_path(ns, pod, spec);
 	if (s->tty) {
 		s->cols = spec->cols ? spec->cols : 80;
@@ -578,7 +590,7 @@ k8s_stream_write(struct bstream *b, const void *buf, size_t len)
 
 	if (s->dead || s->state == KS_DONE)
 		return DG_ERR_CLOSED;
-	if (s->eof_pending)
+	if (s->eof_pending || s->stdin_closed)
 		return DG_ERR_INVAL;
 	while (done < len) {
 		space = bufq_len(&s->sendq) < s->opts.sendq_max ?
@@ -613,7 +625,9 @@ k8s_stream_close_stdin(struct bstream *b)
 	}
 	if (!s->v5)
 		return DG_ERR_NOTSUP;
-	k8s_stream_send_eof(s);
+	if (!s->stdin_closed)
+		k8s_stream_send_eof(s);
+	s->stdin_closed = 1;
 	return 0;
 }
 

@@ -21,6 +21,8 @@ struct k8s_stream_opts {
 	int		 connect_ms;	/* connect + TLS + upgrade deadline */
 	size_t		 sendq_max;	/* bytes queued for the server */
 	uint64_t	 max_msg;	/* largest data message accepted */
+	int		 exec_v4_only;	/* offer only v4.channel.k8s.io (tests,
+					   servers with a broken v5) */
 };
 
 /* Defaults: Ping every 30 s, 15 s to connect, 256 KiB queue, 16 MiB. */

@@ -21,6 +21,14 @@ done
 tst_check "v5.channel.k8s.io is negotiated" \
 	grep -q "open protocol=v5.channel.k8s.io" "$D/x0"
 
+# Older API servers answer v4 (no stdin EOF message): exit codes still
+# come back through the JSON status.
+"$PROBE" -4 exec alice-dev sh -c 'echo v4-out; exit 42' </dev/null >"$D/v4" 2>&1
+rc=$?
+tst_check "v4.channel.k8s.io: exit code 42 comes back" [ $rc -eq 42 ]
+tst_check "  over v4, with its output" \
+	bash -c "grep -q 'open protocol=v4.channel.k8s.io' '$D/v4' && grep -qx v4-out '$D/v4'"
+
 "$PROBE" exec alice-dev /no/such/program </dev/null >"$D/nf" 2>&1
 rc=$?
 tst_check "exec of a missing program: no exit code, a message (125)" [ $rc -eq 125 ]

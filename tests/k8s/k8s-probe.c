@@ -28,7 +28,7 @@ static void
 probe_usage(void)
 {
 	fprintf(stderr,
-	    "usage: k8s-probe [-k kubeconfig] [-p ping_ms] [-q sendq] CMD ...\n"
+	    "usage: k8s-probe [-4] [-k kubeconfig] [-p ping_ms] [-q sendq] CMD ...\n"
 	    "  find ENV OWNER | list OWNER | start ENV OWNER FILE |\n"
 	    "  stop ENV OWNER [GRACE] | metrics ENV OWNER |\n"
 	    "  wait ENV OWNER PHASE SECS | events POD |\n  watch SECS [SELECTOR] |\n"
@@ -299,8 +299,11 @@ main(int argc, char **argv)
 	log_init("k8s-probe", getenv("PROBE_DEBUG") ? LOG_L_DEBUG1 :
 	    LOG_L_INFO, LOG_FMT_TEXT, 2);
 	k8s_stream_opts_default(&so);
-	while ((ch = getopt(argc, argv, "+k:p:q:")) != -1) {
+	while ((ch = getopt(argc, argv, "+k:p:q:4")) != -1) {
 		switch (ch) {
+		case '4':
+			so.exec_v4_only = 1;
+			break;
 		case 'k':
 			kubeconfig = optarg;
 			break;

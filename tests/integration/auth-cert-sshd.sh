@@ -98,8 +98,10 @@ via_devgate() {
 		</dev/null 2>/dev/null
 }
 
+# (No grep -q at the end of a pipe: with pipefail, the first grep could
+# die of SIGPIPE and fail the check.)
 audit_has() {
-	grep '"decision":"refuse"' "$AUDIT" | grep -q -F "$1"
+	grep -F -- "$1" "$AUDIT" | grep '"decision":"refuse"' >/dev/null
 }
 
 # name expected(accept|refuse) audit-reason-part (the ssh client does not

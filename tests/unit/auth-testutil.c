@@ -150,9 +150,14 @@ int
 t_run_until(struct loop *l, const int *flag, int ms)
 {
 	uint64_t end = loop_clock_ms() + (uint64_t)ms;
+	int first = 1;
 
-	while (*flag == 0 && loop_clock_ms() < end)
-		loop_run_once(l, 10);
+	/* The first pass runs deferred work without sleeping afterwards;
+	 * then wait for events (the loop wakes up for them). */
+	while (*flag == 0 && loop_clock_ms() < end) {
+		loop_run_once(l, first ? 0 : 10);
+		first = 0;
+	}
 	return *flag;
 }
 

@@ -469,6 +469,43 @@ test_cert_principals_file(void **state)
 }
 
 static void
+test_cert_speed(void **state)
+{
+	struct t_env e;
+	struct timespec t0, t1;
+	char *ed, *rsa;
+	double ms;
+	int i, n = 200;
+
+	(void)state;
+	ed = t_cert("sp1", "ca", "u", "-I speed -n alice");
+	rsa = t_cert("sp2", "ca_rsa", "u_rsa", "-I speed-rsa -n alice");
+	t_env_new(&e, "");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		auth_grant_free(t_expect(&e, "alice", "10.0.0.1", ed, 0, NULL));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = ((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) / n;
+	printf("# ed25519 certificate by an ed25519 CA: %.3f ms per check "
+	    "(parse, verify, revocation, CA, principals, audit)\n", ms);
+	assert_true(ms < 20);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		auth_grant_free(t_expect(&e, "alice", "10.0.0.1", rsa, 0,
+		    NULL));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = ((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) / n;
+	printf("# RSA-3072 certificate by an RSA-2048 CA (rsa-sha2-512): %.3f "
+	    "ms per check\n", ms);
+	assert_true(ms < 20);
+	t_env_free(&e);
+	free(ed);
+	free(rsa);
+}
+
+static void
 test_cert_audit(void **state)
 {
 	char *log;
@@ -502,6 +539,7 @@ main(void)
 		cmocka_unit_test(test_cert_authority_lines),
 		cmocka_unit_test(test_cert_principals_file),
 		cmocka_unit_test(test_cert_audit),
+		cmocka_unit_test(test_cert_speed),
 	};
 
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);

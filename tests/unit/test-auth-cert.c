@@ -506,6 +506,43 @@ test_cert_speed(void **state)
 }
 
 static void
+test_cert_reload(void **state)
+{
+	struct t_env e;
+	struct conf c2, c3;
+	struct auth_config a2, a3;
+	char *cert, *rsaca, text[1024], err[256];
+
+	(void)state;
+	cert = t_cert("rl", "ca", "u", "-I reload -n alice");
+	rsaca = t_slurp(t_path("ca_rsa.pub"));
+	t_write(t_path("trusted-rsa-only"), rsaca, 0644);
+	t_env_new(&e, "");
+	auth_grant_free(t_expect(&e, "alice", "10.0.0.1", cert, 0, NULL));
+	/* A reload with another CA list applies to the next login. */
+	snprintf(text, sizeof(text), "TrustedUserCAKeys %s\nStrictModes no\n",
+	    t_path("trusted-rsa-only"));
+	t_load_conf(&c2, &a2, text);
+	assert_int_equal(auth_ctx_reload(e.ctx, &a2, err, sizeof(err)), 0);
+	conf_free(&c2);	/* the context keeps its own copy */
+	t_expect(&e, "alice", "10.0.0.1", cert, DG_ERR_AUTH, "not trusted");
+	/* A reload that fails changes nothing. */
+	snprintf(text, sizeof(text), "TrustedUserCAKeys %s\n",
+	    t_path("no-such-file"));
+	t_load_conf(&c3, &a3, text);
+	assert_int_equal(auth_ctx_reload(e.ctx, &a3, err, sizeof(err)),
+	    DG_ERR_NOTFOUND);
+	assert_non_null(strstr(err, "no-such-file"));
+	conf_free(&c3);
+	t_expect(&e, "alice", "10.0.0.1", cert, DG_ERR_AUTH, "not trusted");
+	assert_string_equal(auth_ctx_config(e.ctx)->trusted_user_ca_keys,
+	    t_path("trusted-rsa-only"));
+	t_env_free(&e);
+	free(cert);
+	free(rsaca);
+}
+
+static void
 test_cert_audit(void **state)
 {
 	char *log;
@@ -538,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_cert_revoked),
 		cmocka_unit_test(test_cert_authority_lines),
 		cmocka_unit_test(test_cert_principals_file),
+		cmocka_unit_test(test_cert_reload),
 		cmocka_unit_test(test_cert_audit),
 		cmocka_unit_test(test_cert_speed),
 	};

@@ -208,11 +208,7 @@ auth_pk_found(struct auth_op *op, struct auth_keyline *kl, const char *source)
 		auth_pk_cert_found(op, &kl->opts, source);
 		return;
 	}
-	if (kl->opts.principals != NULL) {
-		auth_pk_done(op, DG_ERR_DENIED, NULL, "%s: principals= is only "
-		    "valid with cert-authority", source);
-		return;
-	}
+	/* principals= means nothing for a plain key: ignored, as sshd. */
 	if ((r = auth_pk_line_ok(op, &kl->opts, source, why,
 	    sizeof(why))) != 0) {
 		auth_pk_done(op, r, NULL, "%s", why);

@@ -217,13 +217,36 @@ sv_close_fds_except(const int *keep, size_t n)
 	free(sorted);
 }
 
+/* In the child: drop what only the supervisor uses (its descriptors are
+ * already closed), keeping the config, the shared memory and the penalty
+ * table. */
+static void
+sv_child_forget(struct supervisor *sv)
+{
+	int s;
+
+	for (s = 0; s < SV_MAX_SLOTS; s++) {
+		loop_timer_free(sv->slots[s].restart);
+		sv->slots[s].restart = NULL;
+	}
+	loop_timer_free(sv->kill_timer);
+	sv->kill_timer = NULL;
+	loop_free(sv->loop);
+	sv->loop = NULL;
+	free(sv->w);
+	sv->w = NULL;
+	sv->nw = 0;
+	free(sv->ls);
+	sv->ls = NULL;
+}
+
 static void
 sv_child(struct supervisor *sv, int slot, int shared_idx)
 {
 	struct worker_args a;
 	sigset_t none;
 	int *fds, rc;
-	size_t i;
+	size_t i, n;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -234,10 +257,12 @@ sv_child(struct supervisor *sv, int slot, int shared_idx)
 	for (i = 0; i < sv->nls; i++)
 		fds[i] = sv->ls[i].fds[slot];
 	sv_close_fds_except(fds, sv->nls);
+	n = sv->nls;
+	sv_child_forget(sv);
 	memset(&a, 0, sizeof(a));
 	a.cf = sv->cf;
 	a.fds = fds;
-	a.nfds = sv->nls;
+	a.nfds = n;
 	a.shared = sv->shared;
 	a.shared_idx = shared_idx;
 	a.penalty = sv->penalty;
@@ -245,7 +270,10 @@ sv_child(struct supervisor *sv, int slot, int shared_idx)
 	a.generation = sv->gen;
 	rc = worker_main(&a);
 	free(fds);
-	_exit(rc);
+	servconf_free(sv->cf);
+	free(sv->cf);
+	/* exit(), not _exit(): flush logs, let LeakSanitizer look. */
+	exit(rc);
 }
 
 static void

@@ -1,30 +1,55 @@
 #!/bin/bash
 # auth-matrix.sh: the cross-tenant matrix through the real OpenSSH client:
-# users alice, bob, carol (AdminUsers), dave (member of alice-gpu) x
-# environments alice-gpu, bob-cpu x channel kinds (shell, exec, sftp):
+# users alice, bob, carol (AdminUsers), dave (member of alice-gpu), erin
+# (in bob-cpu's team), frank (in AdminGroup) x environments alice-gpu,
+# bob-cpu x channel kinds (shell, exec, sftp):
 # every cell allowed or refused as the policy says, a forbidden environment
 # refused with exactly the text of a missing one, per-user limits from
 # Match blocks, and the audit log lines of logins and channels. (-L
 # forwarding is decided by auth_may_open and tested in test-auth-policy;
-# the gateway has no direct-tcpip yet.) erin shows Match User limits.
+# the gateway has no direct-tcpip yet.) Groups come from NSS: devgate runs
+# under nss_wrapper. gina shows Match User limits.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-gateway.sh"
 
+NSSWRAP=/usr/lib/x86_64-linux-gnu/libnss_wrapper.so
+[ -r "$NSSWRAP" ] || tst_skip "libnss-wrapper is missing"
 AUDIT=$TST_DIR/audit.log
+# Users and groups as NSS shows them to devgate (nss_wrapper): erin is in
+# ml-team (bob-cpu's team), frank in sre (AdminGroup).
+{
+	echo "root:x:0:0:root:/root:/bin/sh"
+	uid=1001
+	for u in alice bob carol dave erin frank gina; do
+		echo "$u:x:$uid:$uid:$u:/home/$u:/bin/sh"
+		uid=$((uid + 1))
+	done
+} >"$TST_DIR/passwd"
+{
+	echo "root:x:0:"
+	gid=1001
+	for u in alice bob carol dave erin frank gina; do
+		echo "$u:x:$gid:"
+		gid=$((gid + 1))
+	done
+	echo "ml-team:x:2001:erin"
+	echo "sre:x:2002:frank"
+} >"$TST_DIR/group"
 gw_start_sim
 gw_pod alice-gpu alice
 gw_pod bob-cpu bob
-gw_pod erin-lab erin
-for u in alice bob carol dave erin; do gw_user "$u"; done
+gw_pod gina-lab gina
+for u in alice bob carol dave erin frank gina; do gw_user "$u"; done
 gw_config "Environment alice-gpu owner=alice members=dave" \
-	"Environment bob-cpu owner=bob" \
-	"AdminUsers carol" \
+	"Environment bob-cpu owner=bob team=ml-team" \
+	"AdminUsers carol" "AdminGroup sre" \
 	"AuditLog $AUDIT" \
-	"Match User erin" "  PermitSFTP no" "  PermitShell no"
-gw_start
+	"Match User gina" "  PermitSFTP no" "  PermitShell no"
+LD_PRELOAD=$NSSWRAP NSS_WRAPPER_PASSWD=$TST_DIR/passwd \
+	NSS_WRAPPER_GROUP=$TST_DIR/group gw_start
 gw_pod_ready alice-gpu || tst_fail "pod alice-gpu did not become ready"
 gw_pod_ready bob-cpu || tst_fail "pod bob-cpu did not become ready"
-gw_pod_ready erin-lab || tst_fail "pod erin-lab did not become ready"
+gw_pod_ready gina-lab || tst_fail "pod gina-lab did not become ready"
 
 # The SSH user name that targets ENV as USER ("alice+=alice-gpu").
 target() { echo "$1+=$2"; }
@@ -55,7 +80,11 @@ bob bob-cpu 1
 carol alice-gpu 1
 carol bob-cpu 1
 dave alice-gpu 1
-dave bob-cpu 0"
+dave bob-cpu 0
+erin alice-gpu 0
+erin bob-cpu 1
+frank alice-gpu 1
+frank bob-cpu 1"
 
 while read -r user env want; do
 	for kind in shell exec sftp; do
@@ -83,16 +112,14 @@ tst_check "missing and forbidden: same text" cmp -s \
 	<(sed 's/alice-nope/ENV/' "$TST_DIR/missing.err") \
 	<(sed 's/bob-cpu/ENV/' "$TST_DIR/forb.err")
 
-# Match User erin: in her own environment, commands but no shell and no
+# Match User gina: in her own environment, commands but no shell and no
 # SFTP (PermitShell no, PermitSFTP no).
-try_exec erin erin-lab
-tst_check "erin -> erin-lab exec: allowed" test $? -eq 0
-try_shell erin erin-lab
-tst_check "erin -> erin-lab shell: refused by PermitShell no" test $? -ne 0
-try_sftp erin erin-lab
-tst_check "erin -> erin-lab sftp: refused by PermitSFTP no" test $? -ne 0
-try_exec erin alice-gpu
-tst_check "erin -> alice-gpu: refused" test $? -ne 0
+try_exec gina gina-lab
+tst_check "gina -> gina-lab exec: allowed" test $? -eq 0
+try_shell gina gina-lab
+tst_check "gina -> gina-lab shell: refused by PermitShell no" test $? -ne 0
+try_sftp gina gina-lab
+tst_check "gina -> gina-lab sftp: refused by PermitSFTP no" test $? -ne 0
 
 # Audit: logins accepted with key fingerprints, channels with kinds.
 tst_check "audit: accepted logins" grep -q \
@@ -102,6 +129,11 @@ tst_check "audit: carol reaches bob-cpu as admin" grep -q \
 	'"event":"reach".*"user":"carol".*"env":"bob-cpu".*"as":"admin"' "$AUDIT"
 tst_check "audit: dave reaches alice-gpu as member" grep -q \
 	'"event":"reach".*"user":"dave".*"env":"alice-gpu".*"as":"member"' \
+	"$AUDIT"
+tst_check "audit: erin reaches bob-cpu through its team" grep -q \
+	'"event":"reach".*"user":"erin".*"env":"bob-cpu".*"as":"team"' "$AUDIT"
+tst_check "audit: frank reaches alice-gpu through AdminGroup" grep -q \
+	'"event":"reach".*"user":"frank".*"env":"alice-gpu".*"as":"admin"' \
 	"$AUDIT"
 tst_check "audit: alice refused bob-cpu (forbidden)" grep -q \
 	'"event":"reach".*"user":"alice".*"env":"bob-cpu".*"reason":"forbidden"' \

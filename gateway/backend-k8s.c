@@ -56,6 +56,8 @@ struct backend_op {
 
 static const struct backend_ops bk_ops;
 
+static void bk_op_cancel(struct backend_op *);
+
 static struct bk *
 bk_of(struct backend *b)
 {
@@ -80,8 +82,13 @@ bk_free(struct backend *base)
 {
 	struct bk *b = bk_of(base);
 
+	struct backend_op *op;
+
 	if (b->in_cb) {
-		/* Inside an owner callback under curl: finish afterwards. */
+		/* Inside an owner callback under curl: no other request may
+		 * call back; the rest is freed when the callback returns. */
+		while ((op = b->ops) != NULL)
+			bk_op_cancel(op);
 		b->freed = 1;
 		return;
 	}

@@ -23,6 +23,8 @@ struct k8s_api {
 	char			*base;		/* URL up to the path */
 	struct curl_slist	*connect_to;	/* CURLOPT_CONNECT_TO */
 	struct k8s_req		*reqs;		/* pending */
+	int			 depth;		/* inside a request's callback */
+	int			 dead;		/* freed there: finish later */
 };
 
 enum ka_kind {
@@ -48,6 +50,8 @@ struct k8s_req {
 	k8s_resp_cb		*cb;
 	void			*cbfn;		/* typed callback */
 	void			*arg;
+	int			 in_cb;		/* its callback is running */
+	int			 cancelled;	/* cancelled from inside it */
 	struct k8s_req		*next, **prevp;
 };
 
@@ -170,15 +174,18 @@ k8s_req_cancel(struct k8s_req *r)
 {
 	if (r == NULL)
 		return;
+	if (r->in_cb) {
+		/* Inside its own callback, under curl: finish afterwards. */
+		r->cancelled = 1;
+		return;
+	}
 	http_req_cancel(r->http);
 	ka_req_free(r);
 }
 
-void
-k8s_api_free(struct k8s_api *a)
+static void
+ka_destroy(struct k8s_api *a)
 {
-	if (a == NULL)
-		return;
 	while (a->reqs != NULL)
 		k8s_req_cancel(a->reqs);
 	http_free(a->http);
@@ -186,6 +193,35 @@ k8s_api_free(struct k8s_api *a)
 	curl_slist_free_all(a->connect_to);
 	k8s_target_unref(a->target);
 	free(a);
+}
+
+static void
+ka_destroy_deferred(void *arg)
+{
+	ka_destroy(arg);
+}
+
+void
+k8s_api_free(struct k8s_api *a)
+{
+	struct k8s_req *r, *next;
+
+	if (a == NULL)
+		return;
+	if (a->depth == 0) {
+		ka_destroy(a);
+		return;
+	}
+	/* Called from a request's callback: curl is still on the stack.
+	 * Silence every request now, tear down once the loop is back. */
+	for (r = a->reqs; r != NULL; r = next) {
+		next = r->next;
+		k8s_req_cancel(r);
+	}
+	if (!a->dead) {
+		a->dead = 1;
+		loop_defer(a->loop, ka_destroy_deferred, a);
+	}
 }
 
 const char *
@@ -260,12 +296,17 @@ static void
 ka_done(void *arg, int err, const struct http_resp *h)
 {
 	struct k8s_req *r = arg;
+	struct k8s_api *a;
 	struct k8s_resp resp;
 	char msg[512];
 	const char *body;
 	size_t len;
 
 	r->http = NULL;	/* freed by http.c after we return */
+	if (r->cancelled || r->api->dead) {
+		ka_req_free(r);
+		return;
+	}
 	memset(&resp, 0, sizeof(resp));
 	resp.status = h->status;
 	resp.retry_after = h->retry_after;
@@ -299,10 +340,14 @@ ka_done(void *arg, int err, const struct http_resp *h)
 		*r->prevp = r->next;
 		r->prevp = NULL;
 	}
+	a = r->api;
+	a->depth++;
+	r->in_cb = 1;
 	if (r->kind == KA_RAW)
 		r->cb(r->arg, &resp);
 	else
 		ka_typed(r, &resp);
+	a->depth--;
 	ka_req_free(r);
 }
 
@@ -311,11 +356,21 @@ ka_chunk(void *arg, const char *data, size_t len)
 {
 	struct k8s_req *r = arg;
 	long code = 0;
+	int stop;
 
+	if (r->cancelled || r->api->dead)
+		return 1;
 	curl_easy_getinfo(http_req_easy(r->http), CURLINFO_RESPONSE_CODE,
 	    &code);
-	if (code == 200)
-		return r->chunk(r->arg, data, len);
+	if (code == 200) {
+		r->api->depth++;
+		r->in_cb = 1;
+		stop = r->chunk(r->arg, data, len);
+		r->in_cb = 0;
+		/* (The API client outlives this: its free is deferred.) */
+		r->api->depth--;
+		return stop || r->cancelled || r->api->dead;
+	}
 	if (len > KA_ERRBODY_MAX - r->errlen)
 		return 1;
 	r->errbody = xreallocarray(r->errbody, r->errlen + len + 1, 1);

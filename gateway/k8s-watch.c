@@ -30,11 +30,24 @@ struct k8s_watch {
 	int			 backoff_ms;
 	char			*line;		/* partial event line */
 	size_t			 linelen;
+	int			 depth;		/* calling the owner */
+	int			 dead;		/* freed from a callback */
 	struct k8s_watch_stats	 stats;
 };
 
 static void kw_list(struct k8s_watch *);
 static void kw_watch(struct k8s_watch *);
+static void kw_destroy(struct k8s_watch *);
+
+/* Call the owner; returns non-zero when it freed the watch meanwhile. */
+static int
+kw_emit(struct k8s_watch *w, int type, const struct env_info *info)
+{
+	w->depth++;
+	w->cb(w->arg, type, info);
+	w->depth--;
+	return w->dead;
+}
 
 static void
 kw_retry(struct k8s_watch *w)
@@ -75,16 +88,25 @@ kw_listed(void *arg, int err, const char *msg, const struct env_info *items,
 	}
 	w->stats.lists++;
 	snprintf(w->rv, sizeof(w->rv), "%s", rv != NULL ? rv : "");
-	w->cb(w->arg, K8S_WATCH_RESET, NULL);
+	w->depth++;	/* keep w while we go through the list */
+	if (kw_emit(w, K8S_WATCH_RESET, NULL))
+		goto dead;
 	for (i = 0; i < n; i++)
-		w->cb(w->arg, K8S_WATCH_ADDED, &items[i]);
-	w->cb(w->arg, K8S_WATCH_SYNCED, NULL);
+		if (kw_emit(w, K8S_WATCH_ADDED, &items[i]))
+			goto dead;
+	if (kw_emit(w, K8S_WATCH_SYNCED, NULL))
+		goto dead;
+	w->depth--;
 	if (w->rv[0] == '\0') {
 		/* A server without list versions: poll by listing. */
 		kw_retry(w);
 		return;
 	}
 	kw_watch(w);
+	return;
+dead:
+	if (--w->depth == 0)
+		kw_destroy(w);
 }
 
 static void
@@ -139,8 +161,11 @@ kw_event(struct k8s_watch *w, const char *line, size_t len)
 		w->stats.bookmarks++;
 		break;
 	default:
-		if (k8s_pod_info(obj, &info) == 0)
-			w->cb(w->arg, (int)type, &info);
+		if (k8s_pod_info(obj, &info) == 0 &&
+		    kw_emit(w, (int)type, &info)) {
+			cJSON_Delete(root);
+			return 1;
+		}
 		break;
 	}
 	if (rv[0] != '\0')
@@ -156,6 +181,8 @@ kw_chunk(void *arg, const char *data, size_t len)
 	const char *nl;
 	size_t n;
 
+	if (w->dead)
+		return 1;
 	w->backoff_ms = 0;
 	while (len > 0) {
 		nl = memchr(data, '\n', len);
@@ -175,14 +202,20 @@ kw_chunk(void *arg, const char *data, size_t len)
 			return 0;
 		if (w->linelen > 0) {
 			if (kw_event(w, w->line, w->linelen) != 0)
-				return 1;
+				goto stop;
 			w->linelen = 0;
 		} else if (kw_event(w, data, n) != 0)
-			return 1;
+			goto stop;
 		data += n + 1;
 		len -= n + 1;
 	}
 	return 0;
+stop:
+	/* The owner freed the watch from its callback: its request is
+	 * cancelled and will not call us again. */
+	if (w->dead)
+		kw_destroy(w);
+	return 1;
 }
 
 static void
@@ -258,16 +291,30 @@ k8s_watch_new(struct k8s_api *api, const char *selector, int timeout_s,
 	return 0;
 }
 
-void
-k8s_watch_free(struct k8s_watch *w)
+static void
+kw_destroy(struct k8s_watch *w)
 {
-	if (w == NULL)
-		return;
 	k8s_req_cancel(w->req);
 	loop_timer_free(w->timer);
 	free(w->selector);
 	free(w->line);
 	free(w);
+}
+
+void
+k8s_watch_free(struct k8s_watch *w)
+{
+	if (w == NULL)
+		return;
+	if (w->depth > 0) {
+		/* From inside our callback: finish when it returns. */
+		w->dead = 1;
+		k8s_req_cancel(w->req);
+		w->req = NULL;
+		loop_timer_stop(w->timer);
+		return;
+	}
+	kw_destroy(w);
 }
 
 const char *

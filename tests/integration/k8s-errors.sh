@@ -76,6 +76,20 @@ rc=$?
 tst_check "a server that does not speak HTTP: error()" [ $rc -eq 100 ]
 tst_check "  reason: malformed response" grep -q "protocol error: malformed HTTP" "$D/garb"
 
+# Ownership rules of the backend interface (these matter most under
+# --enable-sanitizers): cancelled requests never call back, a stream may be
+# closed inside its own data() callback, the backend may be freed inside a
+# request callback.
+"$PROBE" cancel dev alice >"$D/cancel" 2>&1
+tst_check "cancelled requests never call back" [ $? -eq 0 ]
+tst_check "  (some were cancelled while in flight)" \
+	grep -q "cancelled in flight: .*1" "$D/cancel"
+"$PROBE" closecb alice-dev >"$D/closecb" 2>&1
+tst_check "a stream closed inside data(): no further callback" [ $? -eq 0 ]
+"$PROBE" freecb dev alice >"$D/freecb" 2>&1
+tst_check "the backend freed inside a callback: clean exit" [ $? -eq 0 ]
+tst_check "  (the callback did run)" grep -q "find: ok" "$D/freecb"
+
 # Pod deleted while a command runs: the kubelet kills it, the status says
 # so (137), and the stream ends; nothing hangs.
 "$PROBE" exec alice-dev sleep 600 </dev/null >"$D/mid" 2>&1 &

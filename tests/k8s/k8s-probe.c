@@ -35,7 +35,8 @@ probe_usage(void)
 	    "  exec [-t COLSxROWS] [-r COLSxROWS] [-n] [-s] [-c CONTAINER] POD "
 	    "ARGV... |\n"
 	    "  pf POD PORT | bench POD MIB | idle POD N |\n"
-	    "  rot ENV OWNER GATEFILE\n");
+	    "  rot ENV OWNER GATEFILE | cancel ENV OWNER | closecb POD |\n"
+	    "  freecb ENV OWNER\n");
 	exit(2);
 }
 
@@ -381,7 +382,10 @@ main(int argc, char **argv)
 		loop_timer_start(P.guard, 1000 * strtoull(argv[1], NULL, 10));
 		r = k8s_watch_new(backend_k8s_api(P.b), argc == 3 ? argv[2] :
 		    K8S_LABEL_ENV, 3, probe_watch_cb, NULL, &w);
-	} else if (strcmp(cmd, "exec") == 0 || strcmp(cmd, "pf") == 0 ||
+	} else if (strcmp(cmd, "cancel") == 0 || strcmp(cmd, "closecb") == 0 ||
+	    strcmp(cmd, "freecb") == 0)
+		r = probe_life_cmd(argc, argv);
+	else if (strcmp(cmd, "exec") == 0 || strcmp(cmd, "pf") == 0 ||
 	    strcmp(cmd, "bench") == 0 || strcmp(cmd, "idle") == 0)
 		r = probe_stream_cmd(argc, argv);
 	else
@@ -397,6 +401,7 @@ main(int argc, char **argv)
 		    k8s_watch_stats(w)->watches, k8s_watch_stats(w)->expired,
 		    k8s_watch_stats(w)->errors, k8s_watch_stats(w)->bookmarks);
 	probe_stream_cleanup();
+	probe_life_cleanup();
 	bstream_close(P.rot_stream);
 	k8s_watch_free(w);
 	backend_op_cancel(P.b, P.op);

@@ -30,5 +30,8 @@ void	 probe_finish(int code);
 /* exec, pf, bench, idle */
 int	 probe_stream_cmd(int argc, char **argv);
 void	 probe_stream_cleanup(void);
+/* cancel, closecb, freecb */
+int	 probe_life_cmd(int argc, char **argv);
+void	 probe_life_cleanup(void);
 
 #endif

@@ -328,7 +328,8 @@ auth_pk_keysrv_cb(void *arg, int err, char *text, size_t len, int stale,
 	if (err == 0) {
 		if (stale)
 			log_verbose("%s: keys for %s from the cache (%s)",
-			    op->peer.view.session, op->peer.view.user, why);
+			    op->peer.view.session, op->peer.view.user,
+			    why != NULL ? why : "key server failing");
 		if (!auth_pk_search_text(op, text, len, where))
 			auth_pk_notfound(op);
 	} else if (err == DG_ERR_NOTFOUND) {
@@ -367,7 +368,8 @@ auth_pk_search(struct auth_op *op)
 		return;		/* auth_pk_keysrv_cb continues */
 	pk->fetch = NULL;
 	auth_pk_keysrv_cb(op, r, text, len, stale, r == DG_ERR_UNAVAIL ?
-	    "key server unavailable" : NULL);
+	    "key server unavailable" : stale ? "the key server failed "
+	    "moments ago or is busy" : NULL);
 }
 
 /*

@@ -23,7 +23,7 @@ struct k8s_api {
 	char			*base;		/* URL up to the path */
 	struct curl_slist	*connect_to;	/* CURLOPT_CONNECT_TO */
 	struct k8s_req		*reqs;		/* pending */
-	int			 depth;		/* inside a request's callback */
+	int			 depth;		/* in a request's callback */
 	int			 dead;		/* freed there: finish later */
 };
 

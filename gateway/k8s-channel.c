@@ -43,8 +43,8 @@ kch_exec_status(struct k8s_stream *s)
 	r = k8s_exec_status((char *)s->acc, s->acclen, &code, msg,
 	    sizeof(msg));
 	if (r != 0) {
-		k8s_stream_fail(s, DG_ERR_PROTO, "unreadable exec status from the API "
-		    "server");
+		k8s_stream_fail(s, DG_ERR_PROTO,
+		    "unreadable exec status from the API server");
 		return;
 	}
 	k8s_stream_exit(s, code, code < 0 ? msg : NULL);
@@ -52,7 +52,8 @@ kch_exec_status(struct k8s_stream *s)
 
 /* Bytes of the current message. Returns 0 to go on, -1 to stop. */
 int
-k8s_channel_payload(struct k8s_stream *s, const uint8_t *p, size_t n, int msg_end)
+k8s_channel_payload(struct k8s_stream *s, const uint8_t *p, size_t n,
+    int msg_end)
 {
 	size_t k;
 	int ch;
@@ -78,12 +79,13 @@ k8s_channel_payload(struct k8s_stream *s, const uint8_t *p, size_t n, int msg_en
 			s->cbs.data(s->arg, 1, p, n);
 		else if (ch == 1) {
 			if (kch_acc(s, p, n) != 0) {
-				k8s_stream_fail(s, DG_ERR_TOOBIG, "port-forward error "
-				    "message too long");
+				k8s_stream_fail(s, DG_ERR_TOOBIG,
+				    "port-forward error message too long");
 				return -1;
 			}
 			if (msg_end && s->acclen > 0) {
-				k8s_stream_fail(s, DG_ERR_UNAVAIL, (char *)s->acc);
+				k8s_stream_fail(s, DG_ERR_UNAVAIL,
+				    (char *)s->acc);
 				return -1;
 			}
 		}
@@ -92,7 +94,8 @@ k8s_channel_payload(struct k8s_stream *s, const uint8_t *p, size_t n, int msg_en
 			s->cbs.data(s->arg, ch, p, n);
 		else if (ch == 3) {
 			if (kch_acc(s, p, n) != 0) {
-				k8s_stream_fail(s, DG_ERR_TOOBIG, "exec status too long");
+				k8s_stream_fail(s, DG_ERR_TOOBIG,
+				    "exec status too long");
 				return -1;
 			}
 			if (msg_end && s->acclen > 0) {

@@ -57,7 +57,7 @@ struct k8s_stream {
 	int			 retried;	/* re-authenticated once */
 
 	struct ws_rx		 rx;
-	int			 channel;	/* of the message, -1: unknown */
+	int			 channel;	/* of this message or -1 */
 	uint8_t			 pf_prefix[2];	/* port bytes still to skip */
 	uint8_t			*acc;		/* status / pf error text */
 	size_t			 acclen;
@@ -79,7 +79,7 @@ struct k8s_stream {
 	int			 stdin_closed;	/* ff 00 was queued */
 	int			 sent_close;
 	int			 dead;		/* closed by its owner */
-	int			 deferred;	/* holds loop_defer references */
+	int			 deferred;	/* pending loop_defer calls */
 };
 
 /* k8s-stream.c */

@@ -19,7 +19,8 @@
 #include "gateway/k8s-target.h"
 #include "gateway/ws.h"
 
-static uint8_t ks_rbuf[KS_READ_SIZE];	/* one read; the loop is single-threaded */
+/* One read from a socket (the loop is single-threaded). */
+static uint8_t ks_rbuf[KS_READ_SIZE];
 
 static void ks_conn_event(void *, int);
 static void ks_flush_deferred(void *);
@@ -285,7 +286,8 @@ ks_consume(struct k8s_stream *s, const uint8_t *buf, size_t len)
 				return len;
 			continue;
 		case WS_EV_DATA:
-			if (k8s_channel_payload(s, ev.data, ev.len, ev.msg_end) < 0)
+			if (k8s_channel_payload(s, ev.data, ev.len,
+			    ev.msg_end) < 0)
 				return len;
 			break;
 		case WS_EV_PING:
@@ -352,8 +354,9 @@ ks_read(struct k8s_stream *s)
 		if (n == DG_ERR_AGAIN)
 			break;
 		if (n <= 0) {
-			k8s_stream_fail(s, DG_ERR_CLOSED, n == 0 ? "API server closed "
-			    "the connection" : k8s_conn_error(s->conn));
+			k8s_stream_fail(s, DG_ERR_CLOSED, n == 0 ?
+			    "API server closed the connection" :
+			    k8s_conn_error(s->conn));
 			return;
 		}
 		s->last_rx = loop_now(s->target->loop);
@@ -468,13 +471,13 @@ ks_timer(void *arg)
 	if (s->dead || s->state == KS_DONE)
 		return;
 	if (s->state != KS_OPEN) {
-		k8s_stream_fail(s, DG_ERR_TIMEOUT, "timed out connecting to the API "
-		    "server");
+		k8s_stream_fail(s, DG_ERR_TIMEOUT,
+		    "timed out connecting to the API server");
 		return;
 	}
 	if (!s->paused && now - s->last_rx > 3 * (uint64_t)s->opts.ping_ms) {
-		k8s_stream_fail(s, DG_ERR_TIMEOUT, "API server stopped answering "
-		    "WebSocket pings");
+		k8s_stream_fail(s, DG_ERR_TIMEOUT,
+		    "API server stopped answering WebSocket pings");
 		return;
 	}
 	if (bufq_space(&s->sendq) >= WS_HDR_MAX + WS_CTRL_MAX)

@@ -32,7 +32,8 @@ kup_send_request(struct k8s_stream *s)
 		if (w == DG_ERR_AGAIN)
 			break;
 		if (w < 0) {
-			k8s_stream_fail(s, DG_ERR_UNAVAIL, k8s_conn_error(s->conn));
+			k8s_stream_fail(s, DG_ERR_UNAVAIL,
+			    k8s_conn_error(s->conn));
 			return;
 		}
 		s->reqoff += (size_t)w;
@@ -193,8 +194,8 @@ kup_read_head(struct k8s_stream *s)
 			if (r == DG_ERR_AGAIN)
 				continue;
 			if (r != 0) {
-				k8s_stream_fail(s, DG_ERR_PROTO, "malformed HTTP "
-				    "response to the upgrade");
+				k8s_stream_fail(s, DG_ERR_PROTO,
+				    "malformed HTTP response to the upgrade");
 				return;
 			}
 			if (s->resp.status == 101) {

@@ -113,8 +113,8 @@ struct ws_rx {
 	uint8_t		 in_msg;	/* a fragmented message is open */
 	uint8_t		 at_msg_start;	/* next data byte starts a message */
 	uint64_t	 left;		/* payload bytes left in the frame */
-	uint64_t	 msg_len;	/* bytes of the current message so far */
-	uint64_t	 max_msg;	/* limit on a data message (0: none) */
+	uint64_t	 msg_len;	/* bytes of this message so far */
+	uint64_t	 max_msg;	/* data message limit, 0: none */
 	uint8_t		 ctrl[WS_CTRL_MAX];
 	uint8_t		 clen;
 	int		 closed;	/* a Close frame was parsed */

@@ -46,7 +46,8 @@ fz_frames(const uint8_t *data, size_t len)
 				msg += ev.len;
 				if (msg > 4096)
 					abort();
-			} else if (ev.type != WS_EV_NONE && ev.len > WS_CTRL_MAX)
+			} else if (ev.type != WS_EV_NONE &&
+			    ev.len > WS_CTRL_MAX)
 				abort();
 			k += (size_t)r;
 			if (ev.type == WS_EV_NONE)

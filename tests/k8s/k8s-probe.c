@@ -28,10 +28,12 @@ static void
 probe_usage(void)
 {
 	fprintf(stderr,
-	    "usage: k8s-probe [-4] [-k kubeconfig] [-p ping_ms] [-q sendq] CMD ...\n"
+	    "usage: k8s-probe [-4] [-k kubeconfig] [-p ping_ms] [-q sendq] "
+	    "CMD ...\n"
 	    "  find ENV OWNER | list OWNER | start ENV OWNER FILE |\n"
 	    "  stop ENV OWNER [GRACE] | metrics ENV OWNER |\n"
-	    "  wait ENV OWNER PHASE SECS | events POD |\n  watch SECS [SELECTOR] |\n"
+	    "  wait ENV OWNER PHASE SECS | events POD |\n"
+	    "  watch SECS [SELECTOR] |\n"
 	    "  exec [-t COLSxROWS] [-r COLSxROWS] [-n] [-s] [-c CONTAINER] POD "
 	    "ARGV... |\n"
 	    "  pf POD PORT | bench POD MIB | idle POD N |\n"

@@ -86,6 +86,12 @@ probe_write_all(int fd, const void *buf, size_t len)
 /* stdin → stream */
 
 static void
+probe_close_failed(int err)
+{
+	fprintf(stderr, "close_stdin: %s\n", dg_strerror(err));
+}
+
+static void
 probe_pump_stdin(void)
 {
 	ssize_t w, n;
@@ -102,10 +108,8 @@ probe_pump_stdin(void)
 				loop_fd_del(S.in);
 				S.in = NULL;
 				if (S.send_eof) {
-					n = bstream_close_stdin(S.s);
-					if (n != 0)
-						fprintf(stderr, "close_stdin: "
-						    "%s\n", dg_strerror((int)n));
+					if ((n = bstream_close_stdin(S.s)) != 0)
+						probe_close_failed((int)n);
 				}
 				return;
 			}

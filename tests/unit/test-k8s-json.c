@@ -286,15 +286,17 @@ t_metrics(void **state)
 static void
 t_lists(void **state)
 {
-	const char *l = "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":"
-	    "\"12746\"},\"items\":[{\"metadata\":{\"name\":\"a\"}},{\"metadata\""
+	const char *l = "{\"kind\":\"PodList\",\"metadata\":"
+	    "{\"resourceVersion\":\"12746\"},\"items\":[{\"metadata\":"
+	    "{\"name\":\"a\"}},{\"metadata\""
 	    ":{}},{\"metadata\":{\"name\":\"b\"},\"status\":{\"phase\":"
 	    "\"Failed\"}}]}";
 	struct env_info *items;
 	struct k8s_event *ev;
 	char rv[32];
 	size_t n;
-	const char *el = "{\"items\":[{\"type\":\"Warning\",\"reason\":\"Failed\","
+	const char *el = "{\"items\":[{\"type\":\"Warning\",\"reason\":"
+	    "\"Failed\","
 	    "\"message\":\"pull\",\"lastTimestamp\":\"2025-06-01T10:00:09Z\","
 	    "\"count\":3},{\"type\":\"Normal\",\"reason\":\"Scheduled\","
 	    "\"eventTime\":\"2025-06-01T10:00:01.123456Z\"}]}";

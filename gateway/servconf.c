@@ -588,6 +588,98 @@ sc_envdef_copy(void *dst, const void *src)
 	}
 }
 
+/* Lists whose words are checked: HostKey (absolute paths or ~/), AcceptEnv
+ * (environment name patterns). */
+
+static int
+sc_valid_path(const char *w)
+{
+	return (w[0] == '/' || (w[0] == '~' && w[1] == '/')) &&
+	    strlen(w) < 4096;
+}
+
+static int
+sc_valid_envpat(const char *w)
+{
+	size_t i;
+
+	for (i = 0; w[i] != '\0'; i++)
+		if (!(isalnum((unsigned char)w[i]) || w[i] == '_' ||
+		    w[i] == '*' || w[i] == '?') || i >= 255)
+			return 0;
+	return i > 0;
+}
+
+static int
+sc_checked_list(const struct conf_keyword *kw, void *field, int argc,
+    char **argv, char *err, size_t errlen, int (*ok)(const char *),
+    const char *what)
+{
+	int i;
+
+	if (argc < 2)
+		return sc_err(err, errlen, "%s needs an argument", kw->name);
+	for (i = 1; i < argc; i++)
+		if (!ok(argv[i]))
+			return sc_err(err, errlen, "%s: \"%.64s\" is not %s",
+			    kw->name, argv[i], what);
+	for (i = 1; i < argc; i++)
+		conf_list_add(field, argv[i]);
+	return 0;
+}
+
+static int
+sc_hostkey_parse(const struct conf_keyword *kw, void *field, int argc,
+    char **argv, char *err, size_t errlen)
+{
+	return sc_checked_list(kw, field, argc, argv, err, errlen,
+	    sc_valid_path, "an absolute path (or ~/path)");
+}
+
+static int
+sc_acceptenv_parse(const struct conf_keyword *kw, void *field, int argc,
+    char **argv, char *err, size_t errlen)
+{
+	return sc_checked_list(kw, field, argc, argv, err, errlen,
+	    sc_valid_envpat, "a variable name pattern (letters, digits, _, "
+	    "* and ?)");
+}
+
+static void
+sc_list_dump(const struct conf_keyword *kw, const void *field, FILE *out)
+{
+	const struct conf_list *l = field;
+	const char *p;
+	size_t i;
+
+	if (l->n == 0)
+		return;
+	for (p = kw->name; *p != '\0'; p++)
+		fputc(tolower((unsigned char)*p), out);
+	for (i = 0; i < l->n; i++) {
+		fputc(' ', out);
+		conf_print_word(out, l->v[i]);
+	}
+	fputc('\n', out);
+}
+
+static void
+sc_list_free(void *field)
+{
+	conf_list_free(field);
+}
+
+static void
+sc_list_copy(void *dst, const void *src)
+{
+	const struct conf_list *s = src;
+	size_t i;
+
+	memset(dst, 0, sizeof(struct conf_list));
+	for (i = 0; i < s->n; i++)
+		conf_list_add(dst, s->v[i]);
+}
+
 static const char *const sc_hostkey_types[] = {
 	"ed25519", "ecdsa", "rsa", NULL
 };
@@ -601,7 +693,9 @@ static const struct conf_keyword gateway_kw[] = {
 	    SC_CUSTOM(sc_listen_parse, sc_listen_dump, sc_listen_free,
 	    sc_listen_copy) },
 	{ "Port", CONF_INT, GW_OFF(port), "22", 0, 1, 65535 },
-	{ "HostKey", CONF_LIST, GW_OFF(hostkeys), NULL, 0 },
+	{ "HostKey", CONF_CUSTOM, GW_OFF(hostkeys), NULL, CONF_F_REPEAT,
+	    SC_CUSTOM(sc_hostkey_parse, sc_list_dump, sc_list_free,
+	    sc_list_copy) },
 	{ "HostKeyType", CONF_ENUM, GW_OFF(hostkey_type), "ed25519", 0, 0, 0,
 	    sc_hostkey_types },
 	{ "StateDirectory", CONF_PATH, GW_OFF(state_dir), "/var/lib/devgate",
@@ -632,7 +726,9 @@ static const struct conf_keyword gateway_kw[] = {
 	    1000000 },
 	{ "StreamConnectTimeout", CONF_TIME, GW_OFF(stream_timeout), "15", 0,
 	    1, 3600 },
-	{ "AcceptEnv", CONF_LIST, GW_OFF(accept_env), NULL, CONF_F_MATCH },
+	{ "AcceptEnv", CONF_CUSTOM, GW_OFF(accept_env), NULL,
+	    CONF_F_MATCH | CONF_F_REPEAT, SC_CUSTOM(sc_acceptenv_parse,
+	    sc_list_dump, sc_list_free, sc_list_copy) },
 	{ "EnvironmentAddress", CONF_CUSTOM, GW_OFF(env_addrs), NULL,
 	    CONF_F_REPEAT, SC_CUSTOM(sc_envaddr_parse, sc_envaddr_dump,
 	    sc_envaddr_free, sc_envaddr_copy) },

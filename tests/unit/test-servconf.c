@@ -178,7 +178,7 @@ test_roundtrip(void **state)
 	t_roundtrip("");
 	t_roundtrip(servconf_embedded);
 	t_roundtrip("ListenAddress [::1]:2222\nListenAddress 10.1.2.3\n"
-	    "Port 99\nAcceptEnv \"A B\" C\nMaxStartups 7\n"
+	    "Port 99\nAcceptEnv A_B C* D?\nMaxStartups 7\n"
 	    "Environment e1 owner=u members=a,b team=t\n"
 	    "Environment e2 owner=v\nEnvironmentAddress e1 127.0.0.9\n"
 	    "LogLevel debug3\nKubeconfig \"/x y/kube config\"\n");
@@ -306,6 +306,13 @@ test_errors(void **state)
 	t_err("Match User alice\nWorkers 3\n", "t.conf:2: Workers is not "
 	    "allowed in a Match block");
 	t_err("StateDirectory none\n", "HostKey: none given");
+	t_err("HostKey keys/host\n", "t.conf:1: HostKey: \"keys/host\" is not "
+	    "an absolute path");
+	t_err("HostKey==\n", "t.conf:1: HostKey: \"=\" is not");
+	t_err("AcceptEnv LANG X-Y\n", "t.conf:1: AcceptEnv: \"X-Y\" is not a "
+	    "variable name pattern");
+	t_err("Match User bob\nAcceptEnv A=B\n", "t.conf:2: AcceptEnv: "
+	    "\"A=B\" is not");
 }
 
 static void

@@ -48,6 +48,7 @@ struct k8s_conn {
 	int		 read_wants_write;	/* SSL_read needs writable */
 	int		 write_wants_read;	/* SSL_write needs readable */
 	int		 hs_wants_write;	/* handshake needs writable */
+	int		 tcp_failed;	/* connect() itself failed */
 	int		 drained;	/* the last read emptied socket and TLS:
 					   do not call SSL_read (it would pin
 					   a 17 KB buffer while idle) */
@@ -318,6 +319,7 @@ kc_ready(int fd, int events, void *arg)
 			return;
 		if (err != 0) {
 			kc_set_error(c, "connect: ", strerror(err));
+			c->tcp_failed = 1;
 			kc_fail(c);
 			return;
 		}
@@ -559,6 +561,12 @@ k8s_conn_pending(const struct k8s_conn *c)
 {
 	return c->ssl != NULL && c->state == KC_OPEN &&
 	    (SSL_pending(c->ssl) > 0 || SSL_has_pending(c->ssl));
+}
+
+int
+k8s_conn_failed_tcp(const struct k8s_conn *c)
+{
+	return c->tcp_failed;
 }
 
 const char *

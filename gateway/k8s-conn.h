@@ -45,6 +45,9 @@ ssize_t	 k8s_conn_write(struct k8s_conn *, const void *, size_t);
 void	 k8s_conn_want(struct k8s_conn *, int read, int write);
 /* Does the TLS layer hold decrypted bytes not yet read? */
 int	 k8s_conn_pending(const struct k8s_conn *);
+/* Did connecting fail before TLS (refused, unreachable, timed out)? Then
+ * another address of the server may work. */
+int	 k8s_conn_failed_tcp(const struct k8s_conn *);
 /* The reason of the last failure, for logs. */
 const char *k8s_conn_error(const struct k8s_conn *);
 /* Did TLS resume a previous session (cheaper handshake)? */

@@ -55,6 +55,8 @@ struct k8s_stream {
 	char			 proto[64];	/* negotiated subprotocol */
 	int			 v5;
 	int			 retried;	/* re-authenticated once */
+	size_t			 addr_idx;	/* server address in use */
+	size_t			 addr_tries;	/* addresses tried so far */
 
 	struct ws_rx		 rx;
 	int			 channel;	/* of this message or -1 */

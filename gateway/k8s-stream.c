@@ -23,6 +23,7 @@
 static uint8_t ks_rbuf[KS_READ_SIZE];
 
 static void ks_conn_event(void *, int);
+static int ks_connect_addr(struct k8s_stream *);
 static void ks_flush_deferred(void *);
 
 void
@@ -434,12 +435,24 @@ ks_conn_event(void *arg, int events)
 	if (s->dead || s->state == KS_DONE)
 		return;
 	if (events & K8S_CONN_FAILED) {
-		e = k8s_conn_error(s->conn);
+		if (k8s_conn_failed_tcp(s->conn) &&
+		    s->addr_tries + 1 < s->target->addrs.n) {
+			/* Another address of the server may answer. */
+			k8s_conn_free(s->conn);
+			s->conn = NULL;
+			s->addr_tries++;
+			s->addr_idx = (s->addr_idx + 1) % s->target->addrs.n;
+			if (ks_connect_addr(s) == 0)
+				return;
+		}
+		e = s->conn != NULL ? k8s_conn_error(s->conn) :
+		    "cannot connect to any address of the API server";
 		k8s_stream_fail(s, strstr(e, "TLS") != NULL ? DG_ERR_TLS :
 		    DG_ERR_UNAVAIL, e);
 		return;
 	}
 	if (events & K8S_CONN_CONNECTED) {
+		s->target->preferred = s->addr_idx;
 		k8s_upgrade_start(s);
 		return;
 	}
@@ -485,15 +498,35 @@ ks_timer(void *arg)
 	loop_timer_start(s->timer, (uint64_t)s->opts.ping_ms);
 }
 
+/* Connect to the current address, or the next ones that refuse at once. */
+static int
+ks_connect_addr(struct k8s_stream *s)
+{
+	struct k8s_target *t = s->target;
+	int r = DG_ERR_UNAVAIL;
+
+	while (s->addr_tries < t->addrs.n) {
+		r = k8s_conn_new(t->loop, t->tls,
+		    (struct sockaddr *)&t->addrs.sa[s->addr_idx],
+		    t->addrs.len[s->addr_idx], t->verify_name, ks_conn_event,
+		    s, &s->conn);
+		if (r != DG_ERR_UNAVAIL)
+			break;
+		s->addr_tries++;
+		s->addr_idx = (s->addr_idx + 1) % t->addrs.n;
+	}
+	return r;
+}
+
 int
 k8s_stream_connect(struct k8s_stream *s)
 {
 	struct k8s_target *t = s->target;
 	int r;
 
-	r = k8s_conn_new(t->loop, t->tls, (struct sockaddr *)&t->addr,
-	    t->addrlen, t->verify_name, ks_conn_event, s, &s->conn);
-	if (r != 0)
+	s->addr_idx = t->preferred < t->addrs.n ? t->preferred : 0;
+	s->addr_tries = 0;
+	if ((r = ks_connect_addr(s)) != 0)
 		return r;
 	if (s->opts.connect_ms > 0)
 		loop_timer_start(s->timer, (uint64_t)s->opts.connect_ms);

@@ -24,15 +24,15 @@ struct kt_job {
 	char			*host;
 	uint16_t		 port;
 	int			 err;
-	struct sockaddr_storage	 addr;
-	socklen_t		 addrlen;
+	struct k8s_addrs	 addrs;
 };
 
 static int
-kt_resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
-    socklen_t *lenp, int numeric_only)
+kt_resolve(const char *host, uint16_t port, struct k8s_addrs *out,
+    int numeric_only)
 {
-	struct addrinfo hints, *res = NULL;
+	struct addrinfo hints, *res = NULL, *ai;
+	struct k8s_addrs a;
 	char portstr[8];
 	int r;
 
@@ -44,9 +44,17 @@ kt_resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
 	if ((r = getaddrinfo(host, portstr, &hints, &res)) != 0 ||
 	    res == NULL)
 		return r == EAI_NONAME ? DG_ERR_NOTFOUND : DG_ERR_UNAVAIL;
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*lenp = res->ai_addrlen;
+	memset(&a, 0, sizeof(a));
+	for (ai = res; ai != NULL && a.n < K8S_TARGET_ADDRS; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(a.sa[0]))
+			continue;
+		memcpy(&a.sa[a.n], ai->ai_addr, ai->ai_addrlen);
+		a.len[a.n++] = ai->ai_addrlen;
+	}
 	freeaddrinfo(res);
+	if (a.n == 0)
+		return DG_ERR_NOTFOUND;
+	*out = a;
 	return 0;
 }
 
@@ -58,8 +66,8 @@ kt_job_done(void *arg)
 
 	t->resolving = 0;
 	if (j->err == 0) {
-		t->addr = j->addr;
-		t->addrlen = j->addrlen;
+		t->addrs = j->addrs;
+		t->preferred = 0;
 	} else
 		log_error("kubernetes: cannot re-resolve %s: %s (keeping the "
 		    "old address)", j->host, dg_strerror(j->err));
@@ -75,7 +83,7 @@ kt_thread(void *arg)
 {
 	struct kt_job *j = arg;
 
-	j->err = kt_resolve(j->host, j->port, &j->addr, &j->addrlen, 0);
+	j->err = kt_resolve(j->host, j->port, &j->addrs, 0);
 	if (loop_post(j->t->loop, kt_job_done, j) != 0)
 		log_error("kubernetes: cannot report a DNS answer to the loop");
 	return NULL;
@@ -119,10 +127,9 @@ k8s_target_new(struct loop *loop, struct k8s_config *cfg,
 	t = xcalloc(1, sizeof(*t));
 	t->loop = loop;
 	t->refs = 1;
-	numeric = kt_resolve(cfg->host, cfg->port, &t->addr, &t->addrlen,
-	    1) == 0;
-	if (!numeric && (r = kt_resolve(cfg->host, cfg->port, &t->addr,
-	    &t->addrlen, 0)) != 0) {
+	numeric = kt_resolve(cfg->host, cfg->port, &t->addrs, 1) == 0;
+	if (!numeric && (r = kt_resolve(cfg->host, cfg->port, &t->addrs,
+	    0)) != 0) {
 		snprintf(err, errlen, "cannot resolve %s: %s", cfg->host,
 		    dg_strerror(r));
 		free(t);

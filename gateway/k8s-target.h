@@ -15,13 +15,21 @@ struct k8s_config;
 struct k8s_tls;
 
 #define K8S_RESOLVE_REFRESH_MS	(5 * 60 * 1000)
+#define K8S_TARGET_ADDRS	8	/* addresses kept per host name */
+
+struct k8s_addrs {
+	struct sockaddr_storage	 sa[K8S_TARGET_ADDRS];
+	socklen_t		 len[K8S_TARGET_ADDRS];
+	size_t			 n;
+};
 
 struct k8s_target {
 	struct loop		*loop;		/* not owned */
 	struct k8s_config	*cfg;		/* owned */
 	struct k8s_tls		*tls;		/* NULL for http:// */
-	struct sockaddr_storage	 addr;		/* where streams connect */
-	socklen_t		 addrlen;
+	struct k8s_addrs	 addrs;		/* where streams connect, in
+						   getaddrinfo's order */
+	size_t			 preferred;	/* index that worked last */
 	char			*host_header;	/* Host: value */
 	char			*verify_name;	/* certificate name */
 	char			*auth;		/* "Bearer ...", secret */

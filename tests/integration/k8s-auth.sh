@@ -51,6 +51,14 @@ sed -e 's#^\(    server: .*\)#\1\n    tls-server-name: not-the-server.example#' 
 tst_check "tls-server-name not in the certificate: TLS error()" \
 	grep -q "error: TLS error: TLS handshake: certificate verification failed" "$D/badsni"
 
+# A host name instead of an address: resolved when the backend starts
+# (every address is kept; one that refuses makes way for the next).
+sed -e "s#https://127.0.0.1:#https://localhost:#" "$D/kc/config" >"$D/kc/name"
+"$PROBE" -k "$D/kc/name" exec alice-dev true </dev/null >"$D/name" 2>&1
+tst_check "server given by host name (localhost): exec works" [ $? -eq 0 ]
+"$PROBE" -k "$D/kc/name" find dev alice >"$D/namer" 2>&1
+tst_check "server given by host name: REST works" grep -q phase=running "$D/namer"
+
 # A CA that did not sign the server certificate.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$D/kc/pki/other.key" -out "$D/kc/pki/other.crt" -days 1 \

@@ -171,10 +171,32 @@ ch_flush_filter(struct channel *c)
 	c->filtering = 0;
 }
 
+/* A process killed by a signal we did not send: was it the environment
+ * going away under the session? Tell the user so in one line. */
+static void
+ch_env_checked(void *arg, int err, const struct env_info *info)
+{
+	struct channel *c = arg;
+	struct session *s = c->s;
+
+	c->eop = NULL;
+	if (err == DG_ERR_NOTFOUND || (err == 0 && info->phase != ENV_RUNNING)) {
+		session_log(s, LOG_L_INFO, "channel %d: the environment went "
+		    "away under the session (%s)", c->id, err != 0 ?
+		    "no instance" : env_phase_name(info->phase));
+		if (c->final_msg == NULL)
+			c->final_msg = xasprintf("devgate: %s stopped while "
+			    "this session ran", s->env);
+	}
+	c->exit_ready = 1;
+	session_schedule_pump(s);
+}
+
 static void
 ch_bs_exit(void *arg, const struct bstream_exit *ex)
 {
 	struct channel *c = arg;
+	struct session *s = c->s;
 
 	c->bs_ended = 1;
 	ch_flush_filter(c);
@@ -182,6 +204,13 @@ ch_bs_exit(void *arg, const struct bstream_exit *ex)
 		c->exit_status = ex->status;
 		c->exit_signal = execwrap_exit_signal(ex->status,
 		    c->delivered_sig);
+		if (ex->status > 128 && c->exit_signal == NULL) {
+			envcache_forget(s->w->envcache, s->env);
+			if (envcache_find(s->w->envcache, s->env, s->owner,
+			    ch_env_checked, c, &c->eop) == 0)
+				return;
+			c->eop = NULL;
+		}
 	} else {
 		/* The backend could not run it (no such shell, ...). */
 		session_log(c->s, LOG_L_INFO, "channel %d: %s", c->id,
@@ -431,6 +460,8 @@ ch_release(struct channel *c)
 		    c->exit_status);
 	bstream_close(c->bs);
 	c->bs = NULL;
+	envcache_cancel(c->eop);
+	c->eop = NULL;
 	chan_session_close_signals(c);
 	if (s->chan_held_c == c) {
 		ssh_message_free(s->chan_held);
@@ -559,6 +590,8 @@ channel_close_all(struct session *s)
 	TAILQ_FOREACH(c, &s->channels, entry) {
 		bstream_close(c->bs);
 		c->bs = NULL;
+		envcache_cancel(c->eop);
+		c->eop = NULL;
 		chan_session_close_signals(c);
 	}
 }

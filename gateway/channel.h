@@ -19,6 +19,7 @@
 #include "gateway/execwrap.h"
 
 struct session;
+struct envcache_op;
 
 /* Output waiting for the SSH window: pause the stream above HIGH, resume
  * at LOW; MAX leaves room for what a paused stream still delivers. */
@@ -72,6 +73,8 @@ struct channel {
 	int			 ssh_closed;	/* client closed the channel */
 
 	/* The end. */
+	struct envcache_op	*eop;		/* is the environment still
+						   there? (killed process) */
 	int			 exit_ready;
 	int			 exit_status;
 	const char		*exit_signal;

@@ -92,8 +92,11 @@ tst_wait_for 60 sh -c "! kill -0 $spid 2>/dev/null"
 wait "$spid"
 rc=$?
 tst_check "pod deleted mid-session: non-zero status ($rc)" test $rc -ne 0
-tst_check "... and at most one line on stderr" \
-	test "$(wc -l <"$TST_DIR/gone.err")" -le 1
+tst_check "... and one line on stderr" \
+	test "$(wc -l <"$TST_DIR/gone.err")" -eq 1
+tst_check "... saying what happened" \
+	grep -qx 'devgate: alice-gone stopped while this session ran' \
+	"$TST_DIR/gone.err"
 tst_log "stderr: $(cat "$TST_DIR/gone.err")"
 tst_check "devgate logged no crash" gw_log_clean
 tst_check "the worker survived (no restart)" \

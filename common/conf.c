@@ -15,6 +15,7 @@
 #define CONF_MAX_LINE	8192
 #define CONF_MAX_ARGS	256
 #define CONF_MAX_FILE	(4 << 20)
+#define CONF_DUMP_WORDS	64	/* list words per dumped line */
 
 #define FIELD(area, kw)	((char *)(area) + (kw)->offset)
 
@@ -645,15 +646,20 @@ conf_dump_field(const struct conf_keyword *kw, const void *field, FILE *out)
 		return;
 	}
 	if (kw->type == CONF_LIST) {
+		/* A few words per line: repeats append, and a line holds at
+		 * most CONF_MAX_ARGS words, so long lists still parse back. */
 		l = field;
-		if (l->n == 0)
-			return;
-		conf_dump_name(out, kw->name);
 		for (i = 0; i < l->n; i++) {
+			if (i % CONF_DUMP_WORDS == 0) {
+				if (i > 0)
+					fputc('\n', out);
+				conf_dump_name(out, kw->name);
+			}
 			fputc(' ', out);
 			conf_print_word(out, l->v[i]);
 		}
-		fputc('\n', out);
+		if (l->n > 0)
+			fputc('\n', out);
 		return;
 	}
 	if ((kw->type == CONF_STR || kw->type == CONF_PATH) &&

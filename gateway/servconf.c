@@ -652,15 +652,19 @@ sc_list_dump(const struct conf_keyword *kw, const void *field, FILE *out)
 	const char *p;
 	size_t i;
 
-	if (l->n == 0)
-		return;
-	for (p = kw->name; *p != '\0'; p++)
-		fputc(tolower((unsigned char)*p), out);
+	/* 64 words a line: a line holds at most 256, repeats append. */
 	for (i = 0; i < l->n; i++) {
+		if (i % 64 == 0) {
+			if (i > 0)
+				fputc('\n', out);
+			for (p = kw->name; *p != '\0'; p++)
+				fputc(tolower((unsigned char)*p), out);
+		}
 		fputc(' ', out);
 		conf_print_word(out, l->v[i]);
 	}
-	fputc('\n', out);
+	if (l->n > 0)
+		fputc('\n', out);
 }
 
 static void

@@ -174,6 +174,45 @@ test_conf_dump_roundtrip(void **state)
 	conf_free(&c2);
 }
 
+/* A list longer than one line may hold (CONF_MAX_ARGS words) dumps on
+ * several lines and parses back. */
+static void
+test_conf_dump_long_list(void **state)
+{
+	struct conf c, c2;
+	struct t_area a, b;
+	char err[256], *text, *out1 = NULL, *out2 = NULL;
+	size_t len1 = 0, len2 = 0, off = 0;
+	FILE *f;
+	int i;
+
+	(void)state;
+	text = malloc(8192);
+	assert_non_null(text);
+	/* Three lines of 100 words each. */
+	for (i = 0; i < 300; i++)
+		off += (size_t)snprintf(text + off, 8192 - off, "%s V%d%s",
+		    i % 100 == 0 ? "AcceptEnv" : "", i,
+		    i % 100 == 99 ? "\n" : "");
+	t_load(&c, &a, text, 0, err, sizeof(err));
+	assert_int_equal(a.env.n, 300);
+	f = open_memstream(&out1, &len1);
+	conf_dump(&c, f);
+	fclose(f);
+	t_load(&c2, &b, out1, 0, err, sizeof(err));
+	assert_int_equal(b.env.n, 300);
+	assert_string_equal(b.env.v[299], "V299");
+	f = open_memstream(&out2, &len2);
+	conf_dump(&c2, f);
+	fclose(f);
+	assert_string_equal(out1, out2);
+	free(text);
+	free(out1);
+	free(out2);
+	conf_free(&c);
+	conf_free(&c2);
+}
+
 static void
 test_conf_match(void **state)
 {
@@ -531,6 +570,7 @@ main(void)
 		cmocka_unit_test(test_conf_values_and_defaults),
 		cmocka_unit_test(test_conf_errors),
 		cmocka_unit_test(test_conf_dump_roundtrip),
+		cmocka_unit_test(test_conf_dump_long_list),
 		cmocka_unit_test(test_conf_match),
 		cmocka_unit_test(test_conf_parsers),
 		cmocka_unit_test(test_bufq),

@@ -33,6 +33,8 @@ struct dns_cmd {
 	int		 phase;		/* 0 reading, 1 sending, 2 done */
 	int		 failed;
 	size_t		 applied, settled, queued;
+	uint64_t	 progress_ms;	/* when something was last applied */
+	uint64_t	 patience_ms;	/* give up after this long without */
 	struct dns_sync_counts counts;
 };
 
@@ -158,16 +160,27 @@ dns_cmd_on_event(void *arg, enum dns_updater_event ev, const char *name,
 		if (c->phase == 0)
 			dns_cmd_plan(c);
 		break;
-	case DNS_UPD_VIEW_FAILED:
 	case DNS_UPD_RETRY:
+		/* A passing failure: the updater retries with backoff (and
+		 * smaller messages after a timeout); give up when nothing
+		 * has been applied for a while. */
 		fprintf(stderr, "devgate dns: %s%s%s\n", name ? name : "",
 		    name ? ": " : "", text);
+		if (loop_clock_ms() - c->progress_ms < c->patience_ms)
+			break;
+		/* FALLTHROUGH */
+	case DNS_UPD_VIEW_FAILED:
+	case DNS_UPD_FAILED:
+		if (ev != DNS_UPD_RETRY)
+			fprintf(stderr, "devgate dns: %s%s%s\n", name ? name :
+			    "", name ? ": " : "", text);
 		c->failed = 1;
 		loop_stop(c->loop);
 		break;
 	case DNS_UPD_APPLIED:
 		printf("%s\n", text);
 		c->applied++;
+		c->progress_ms = loop_clock_ms();
 		break;
 	case DNS_UPD_CONFLICT:
 		printf("left alone: %s\n", text);
@@ -233,7 +246,10 @@ dns_cmd_sync(const struct dns_config *cfg, int argc, char **argv)
 		return 1;
 	}
 	dns_updater_set_cb(c.upd, dns_cmd_on_event, &c);
-	t0 = loop_clock_ms();
+	t0 = c.progress_ms = loop_clock_ms();
+	c.patience_ms = (uint64_t)cfg->timeout * 4000;
+	if (c.patience_ms < 60000)
+		c.patience_ms = 60000;
 	loop_run(c.loop);
 	dns_updater_stats(c.upd, &st);
 	if (!c.quiet)

@@ -59,6 +59,10 @@ struct dns_updater {
 	const struct sockaddr *addr;	/* of the primary, when known */
 	socklen_t	 addrlen;
 	int		 fudge, timeout_ms, batch, delete_batch;
+	/* A server that does not answer in time gets one smaller message
+	 * at a time (PowerDNS applies deletes slowly in large zones); the
+	 * sizes grow back with each success. */
+	int		 inflight_max, batch_cur, delete_cur;
 	size_t		 max_message;
 	uint64_t	 retry_max_ms;
 
@@ -265,8 +269,8 @@ dns_batch_add(struct dns_updater *u, struct dns_batch *b,
 	int del = dns_want_absent(&e->want);
 	char name[DNS_NAME_MAX + 8];
 
-	if (b->n >= (size_t)u->batch || (del &&
-	    b->ndel >= (size_t)u->delete_batch))
+	if (b->n >= (size_t)u->batch_cur || (del &&
+	    b->ndel >= (size_t)u->delete_cur))
 		return -1;
 	snprintf(name, sizeof(name), "%s", e->want.name);
 	dns_update_mark(b->msg, &m);
@@ -293,7 +297,7 @@ dns_batch_add(struct dns_updater *u, struct dns_batch *b,
 		log_error("dns: %s; retrying later", p.text);
 		e->attempts++;
 		e->not_before = loop_now(u->loop) + u->retry_max_ms;
-		dns_updater_event(u, DNS_UPD_RETRY, name, p.text);
+		dns_updater_event(u, DNS_UPD_FAILED, name, p.text);
 		return 0;
 	case DNS_PLAN_CHANGE:
 		break;
@@ -360,6 +364,14 @@ dns_batch_succeeded(struct dns_updater *u, struct dns_batch *b)
 	b->n = 0;
 	dns_queue_flush(u->q);
 	u->server_attempts = 0;
+	if (u->inflight_max < DNS_UPD_INFLIGHT)
+		u->inflight_max++;
+	if (u->batch_cur < u->batch)
+		u->batch_cur = u->batch_cur * 2 < u->batch ? u->batch_cur * 2 :
+		    u->batch;
+	if (u->delete_cur < u->delete_batch)
+		u->delete_cur = u->delete_cur * 2 < u->delete_batch ?
+		    u->delete_cur * 2 : u->delete_batch;
 	dns_primary_reachable(u->primary);
 	if (u->last_error != NULL) {
 		log_info("dns: updates to %s for zone %s work again",
@@ -372,7 +384,7 @@ dns_batch_succeeded(struct dns_updater *u, struct dns_batch *b)
 /* Failed for a reason that concerns the server or the key: back off. */
 static void
 dns_batch_failed(struct dns_updater *u, struct dns_batch *b,
-    enum dns_outcome o, const char *text)
+    enum dns_outcome o, int timeout, const char *text)
 {
 	char msg[600];
 	uint64_t delay;
@@ -383,6 +395,11 @@ dns_batch_failed(struct dns_updater *u, struct dns_batch *b,
 	u->server_not_before = loop_now(u->loop) + delay;
 	if (o == DNS_OUT_TRANSPORT)
 		dns_primary_unreachable(u->primary);
+	if (timeout) {
+		u->inflight_max = 1;
+		u->batch_cur = u->batch_cur / 2 > 0 ? u->batch_cur / 2 : 1;
+		u->delete_cur = u->delete_cur / 2 > 0 ? u->delete_cur / 2 : 1;
+	}
 	snprintf(msg, sizeof(msg), "update to %s for zone %s failed "
 	    "(%zu name%s in the message): %s; %zu queued, retrying in %llu s",
 	    dns_primary_text(u->primary), u->zone, b->n, b->n == 1 ? "" : "s", text,
@@ -390,7 +407,8 @@ dns_batch_failed(struct dns_updater *u, struct dns_batch *b,
 	log_error("dns: %s", msg);
 	free(u->last_error);
 	u->last_error = xstrdup(text);
-	dns_updater_event(u, DNS_UPD_RETRY, NULL, msg);
+	dns_updater_event(u, dns_outcome_transient(o) ? DNS_UPD_RETRY :
+	    DNS_UPD_FAILED, NULL, msg);
 }
 
 /* A prerequisite failed (or the message was refused as malformed): find
@@ -424,7 +442,7 @@ dns_batch_split(struct dns_updater *u, struct dns_batch *b,
 		it->e->attempts++;
 		it->e->not_before = loop_now(u->loop) + dns_updater_backoff(u,
 		    it->e->attempts);
-		dns_updater_event(u, DNS_UPD_RETRY, it->e->want.name, text);
+		dns_updater_event(u, DNS_UPD_FAILED, it->e->want.name, text);
 		return;
 	}
 	/* Our picture of the name was stale: read the zone again. */
@@ -456,9 +474,10 @@ dns_batch_on_reply(void *arg, int err, const uint8_t *msg, size_t len)
 	dns_batch_unlink(u, b);
 	if (err != 0) {
 		snprintf(text, sizeof(text), "%s", dns_send_strerror(err));
-		dns_batch_failed(u, b, DNS_OUT_TRANSPORT, text);
+		dns_batch_failed(u, b, DNS_OUT_TRANSPORT,
+		    err == DG_ERR_TIMEOUT, text);
 	} else if (dns_wire_header(msg, len, &h) != 0) {
-		dns_batch_failed(u, b, DNS_OUT_FORMERR, "malformed reply");
+		dns_batch_failed(u, b, DNS_OUT_FORMERR, 0, "malformed reply");
 	} else {
 		tr_rc = dns_tsig_check(&b->v, msg, len, time(NULL), &tr);
 		o = dns_reply_classify(h.rcode, tr_rc, &tr, text,
@@ -473,7 +492,7 @@ dns_batch_on_reply(void *arg, int err, const uint8_t *msg, size_t len)
 			dns_batch_split(u, b, o, text);
 			break;
 		default:
-			dns_batch_failed(u, b, o, text);
+			dns_batch_failed(u, b, o, 0, text);
 			break;
 		}
 	}
@@ -499,7 +518,7 @@ dns_batch_send(struct dns_updater *u, struct dns_batch *b)
 		    dns_batch_on_reply, b, &b->send);
 	free(wire);
 	if (r != 0) {
-		dns_batch_failed(u, b, DNS_OUT_TRANSPORT, dg_strerror(r));
+		dns_batch_failed(u, b, DNS_OUT_TRANSPORT, 0, dg_strerror(r));
 		dns_batch_free(b);
 		return;
 	}
@@ -519,7 +538,7 @@ dns_updater_pump(struct dns_updater *u)
 	uint64_t now = loop_now(u->loop), wake = 0;
 	int r;
 
-	while (u->ninflight < DNS_UPD_INFLIGHT) {
+	while (u->ninflight < (size_t)u->inflight_max) {
 		b = dns_batch_new(u);
 		for (e = dns_queue_first(u->q); e != NULL; e = next) {
 			next = dns_queue_next(e);
@@ -629,8 +648,9 @@ dns_updater_new(struct loop *loop, const struct dns_config *cfg,
 	u->ctx.pool = u->pool;
 	u->fudge = cfg->fudge;
 	u->timeout_ms = cfg->timeout * 1000;
-	u->batch = cfg->batch;
-	u->delete_batch = cfg->delete_batch;
+	u->batch = u->batch_cur = cfg->batch;
+	u->delete_batch = u->delete_cur = cfg->delete_batch;
+	u->inflight_max = DNS_UPD_INFLIGHT;
 	u->max_message = (size_t)cfg->max_message;
 	u->retry_max_ms = (uint64_t)cfg->retry_max * 1000;
 	if ((r = dns_conf_load_key(cfg, &u->key, err, errlen)) != 0)

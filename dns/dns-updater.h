@@ -21,7 +21,12 @@ enum dns_updater_event {
 	DNS_UPD_UNCHANGED,	/* it already was */
 	DNS_UPD_CONFLICT,	/* not devgate's: left alone (text: why) */
 	DNS_UPD_DROPPED,	/* cannot be written (text: why) */
-	DNS_UPD_RETRY,		/* sending failed, will retry (text: why) */
+	DNS_UPD_RETRY,		/* sending failed for a passing reason
+				   (timeout, refused connection, SERVFAIL);
+				   will retry (text: why) */
+	DNS_UPD_FAILED,		/* failed for a reason only an operator
+				   fixes (key, policy, full pool); retried
+				   at the longest backoff (text: why) */
 	DNS_UPD_IDLE,		/* nothing pending, nothing in flight */
 	DNS_UPD_VIEW,		/* the zone was (re)read */
 	DNS_UPD_VIEW_FAILED,	/* reading the zone failed (text: why) */

@@ -28,6 +28,14 @@ struct k8s_stream_opts {
 /* Defaults: Ping every 30 s, 15 s to connect, 256 KiB queue, 16 MiB. */
 void	 k8s_stream_opts_default(struct k8s_stream_opts *);
 
+/*
+ * Delivery: one data() call carries at most one socket read (128 KiB);
+ * after pause(1), even from inside data(), no further data() comes until
+ * pause(0) (the rest of that read waits in the stream). write() takes at
+ * most sendq_max bytes beyond what the socket has taken; drain() follows a
+ * short write once the queue is down to a quarter.
+ */
+
 /* Start an exec stream into pod (namespace ns). ops is the backend's
  * table (for the struct bstream dispatch). */
 int	 k8s_stream_exec(struct k8s_target *, const struct k8s_stream_opts *,

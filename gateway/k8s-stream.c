@@ -405,6 +405,8 @@ k8s_stream_resume_deferred(void *arg)
 void
 k8s_stream_opened(struct k8s_stream *s)
 {
+	log_debug2("kubernetes: stream %s open (%s, TLS session %s)",
+	    s->path, s->proto, k8s_conn_resumed(s->conn) ? "resumed" : "new");
 	s->state = KS_OPEN;
 	s->last_rx = loop_now(s->target->loop);
 	loop_timer_stop(s->timer);

@@ -98,10 +98,12 @@ rc=$?
 tst_check "256 MiB through cat, verified" [ $rc -eq 0 ]
 tst_log "$(cat "$D/bench")"
 
-"$PROBE" idle alice-dev 100 >"$D/idle" 2>&1
+PROBE_DEBUG=1 "$PROBE" idle alice-dev 100 >"$D/idle" 2>"$D/idle.log"
 rc=$?
 tst_check "100 idle exec streams open" [ $rc -eq 0 ]
 tst_log "$(grep idle "$D/idle")"
 heap=$(sed -n 's/.*heap_per_stream=\([0-9]*\).*/\1/p' "$D/idle")
 tst_check "an idle exec stream holds under 40 KB of heap" [ "${heap:-999999}" -lt 40960 ]
+tst_check "later streams resume the TLS session" \
+	grep -q "TLS session resumed" "$D/idle.log"
 tst_done

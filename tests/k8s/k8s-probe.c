@@ -299,7 +299,7 @@ main(int argc, char **argv)
 	char err[512], *spec = NULL;
 	int ch, r;
 
-	log_init("k8s-probe", getenv("PROBE_DEBUG") ? LOG_L_DEBUG1 :
+	log_init("k8s-probe", getenv("PROBE_DEBUG") ? LOG_L_DEBUG2 :
 	    LOG_L_INFO, LOG_FMT_TEXT, 2);
 	k8s_stream_opts_default(&so);
 	while ((ch = getopt(argc, argv, "+k:p:q:4")) != -1) {

@@ -72,7 +72,8 @@ cs_env(struct channel *c, ssh_message msg)
 	int i, ok = 0;
 
 	if (name == NULL || value == NULL || c->started ||
-	    !execwrap_valid_env_name(name) || strlen(value) > CS_ENV_VALUE_MAX ||
+	    !execwrap_valid_env_name(name) ||
+	    strlen(value) > CS_ENV_VALUE_MAX ||
 	    !cs_env_accepted(c, name) || cs_may(c, AUTH_CHAN_ENV, name,
 	    NULL) != 0) {
 		session_log(c->s, LOG_L_VERBOSE, "channel %d: env %.64s "

@@ -180,7 +180,8 @@ ch_env_checked(void *arg, int err, const struct env_info *info)
 	struct session *s = c->s;
 
 	c->eop = NULL;
-	if (err == DG_ERR_NOTFOUND || (err == 0 && info->phase != ENV_RUNNING)) {
+	if (err == DG_ERR_NOTFOUND ||
+	    (err == 0 && info->phase != ENV_RUNNING)) {
 		session_log(s, LOG_L_INFO, "channel %d: the environment went "
 		    "away under the session (%s)", c->id, err != 0 ?
 		    "no instance" : env_phase_name(info->phase));

@@ -53,7 +53,8 @@ const char *const execwrap_sftp_paths[] = {
 	" and \\$PATH); install OpenSSH's sftp-server\" >&2\n" \
 	" exit 127;;\n" \
 	"shell) printf '\\036devgate-pid:%%s\\n' \"$$\"; exec \"$s\" -l;;\n" \
-	"*) printf '\\036devgate-pid:%%s\\n' \"$$\"; exec \"$s\" -c \"$c\";;\n" \
+	"*) printf '\\036devgate-pid:%%s\\n' \"$$\";" \
+	" exec \"$s\" -c \"$c\";;\n" \
 	"esac\n"
 
 int
@@ -79,7 +80,8 @@ execwrap_paths(const char *sep)
 	size_t i;
 
 	for (i = 0; execwrap_sftp_paths[i] != NULL; i++) {
-		t = xasprintf("%s%s%s", s, i ? sep : "", execwrap_sftp_paths[i]);
+		t = xasprintf("%s%s%s", s, i ? sep : "",
+		    execwrap_sftp_paths[i]);
 		free(s);
 		s = t;
 	}

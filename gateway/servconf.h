@@ -47,7 +47,7 @@ struct env_def {
 	char	owner[SERVCONF_USER_MAX + 1];
 	char	team[SERVCONF_ENV_MAX + 1];	/* "" if none */
 	char	profile[SERVCONF_ENV_MAX + 1];	/* "" if none */
-	char  **members;			/* NULL-terminated, may be NULL */
+	char  **members;			/* NULL-ended, or NULL */
 	size_t	nmembers;
 };
 
@@ -82,14 +82,16 @@ struct gateway_config {
 	int			 login_grace;	/* LoginGraceTime, seconds */
 	int			 max_auth_tries;	/* MaxAuthTries */
 	struct maxstartups	 maxstartups;	/* MaxStartups */
-	int			 alive_interval;	/* ClientAliveInterval */
+	int			 alive_interval;	/* ClientAlive-
+						   Interval */
 	int			 alive_count;	/* ClientAliveCountMax */
 	int			 log_level;	/* LogLevel (enum log_level) */
 	int			 log_format;	/* LogFormat */
 	int			 workers;	/* Workers; 0: one per CPU */
 	int			 shutdown_grace;	/* ShutdownGraceTime */
 	int			 max_sessions;	/* MaxWorkerSessions */
-	int			 stream_timeout;	/* StreamConnectTimeout */
+	int			 stream_timeout;	/* StreamConnect-
+						   Timeout */
 	struct conf_list	 accept_env;	/* AcceptEnv patterns */
 	struct env_address_list	 env_addrs;	/* EnvironmentAddress */
 	struct env_def_list	 envs;		/* Environment */

@@ -296,6 +296,9 @@ sa_authenticated(struct session *s)
 
 	s->state = SESS_OPEN;
 	loop_timer_stop(s->grace);
+	if (s->gwc.alive_interval > 0)
+		loop_timer_start(s->alive,
+		    (uint64_t)s->gwc.alive_interval * 1000);
 	worker_unauth_changed(w, -1);
 	auth_penalty_record(w->auth, (struct sockaddr *)&s->peer_ss,
 	    s->peer_len, AUTH_PENALTY_SUCCESS);

@@ -300,9 +300,8 @@ session_start(struct session *s)
 		return;
 	}
 	s->io_events = LOOP_READ;
-	if (s->w->gw->alive_interval > 0)
-		loop_timer_start(s->alive,
-		    (uint64_t)s->w->gw->alive_interval * 1000);
+	/* ClientAlive starts after login: a client refuses global requests
+	 * during authentication. */
 	session_pump(s);
 }
 

@@ -1,8 +1,8 @@
 #!/bin/bash
-# gateway-errors.sh: failures of the Kubernetes side as the SSH client sees
-# them: 401 from the API server, the API server unreachable. Each gives one
-# clear line on stderr (no URL, no internals) and status 255; the log says
-# why; the worker survives.
+# gateway-errors.sh: failures as the SSH client sees them: 401 from the API
+# server, the API server unreachable (each: one clear line on stderr, no
+# URL, status 255, a reason in the log, the worker survives), and a client
+# that stops answering (ClientAliveInterval/ClientAliveCountMax).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-gateway.sh"
 
@@ -10,13 +10,27 @@ echo "token-one-$$" >"$TST_DIR/token"
 gw_start_sim --token-file "$TST_DIR/token"
 gw_pod alice-dev alice
 gw_user alice
-gw_config
+gw_config "ClientAliveInterval 1" "ClientAliveCountMax 2"
 gw_start
 gw_pod_ready alice-dev || tst_fail "pod alice-dev did not become ready"
 
 err=$TST_DIR/err
 got=$(gw_ssh alice+dev gw 'echo fine')
 tst_check "a session works" test "$got" = fine
+
+# A client that stops answering is dropped after the keepalives.
+gw_ssh alice+dev gw 'echo up; cat' </dev/zero >"$TST_DIR/alive.out" 2>&1 &
+cpid=$!
+tst_wait_for 30 grep -q up "$TST_DIR/alive.out"
+# The subshell runs timeout, which runs ssh: stop all three.
+tree="$cpid $(pgrep -P "$cpid")"
+for p in $tree; do tree="$tree $(pgrep -P "$p")"; done
+kill -STOP $tree
+tst_check "an unresponsive client is dropped (ClientAliveCountMax)" \
+	tst_wait_for 30 grep -q 'client not responding' "$GW_LOG"
+kill -CONT $tree 2>/dev/null
+wait "$cpid"
+tst_check "... and its ssh ends with an error" test $? -ne 0
 
 # The API server stops accepting our token: 401.
 echo "token-two-$$" >"$TST_DIR/token"

@@ -127,6 +127,19 @@ else
 	tst_log "plink not installed: skipped"
 fi
 
+# Bad clients: garbage instead of SSH, a bare banner then garbage, a
+# connection dropped in the middle of the key exchange.
+for i in 1 2 3; do
+	timeout 10 bash -c "head -c 20000 /dev/urandom >/dev/tcp/127.0.0.1/$GW_PORT" \
+		2>/dev/null
+	timeout 10 bash -c "{ printf 'SSH-2.0-junk\r\n'; head -c 5000 \
+		/dev/urandom; } >/dev/tcp/127.0.0.1/$GW_PORT" 2>/dev/null
+	timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$GW_PORT; \
+		printf 'SSH-2.0-OpenSSH_9.2\r\n' >&3; head -c 100 <&3" \
+		>/dev/null 2>&1
+done
+got=$(gw_ssh alice+dev gw 'echo after-garbage')
+tst_check "garbage from clients changes nothing" test "$got" = after-garbage
 tst_check "devgate logged no crash" gw_log_clean
 tst_check "the supervisor still runs" kill -0 "$GW_PID"
 tst_done

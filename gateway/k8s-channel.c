@@ -69,12 +69,18 @@ k8s_channel_payload(struct k8s_stream *s, const uint8_t *p, size_t n,
 	if (ch < 0)
 		return 0;
 	if (s->kind == KS_PF) {
-		if (ch <= 1) {
-			k = n < s->pf_prefix[ch] ? n : s->pf_prefix[ch];
-			s->pf_prefix[ch] -= (uint8_t)k;
-			p += k;
-			n -= k;
+		/* The first two bytes of each channel: our port, LE. */
+		for (k = 0; ch <= 1 && s->pf_prefix[ch] > 0 && k < n; k++) {
+			if (p[k] != (uint8_t)(s->port >> (8 *
+			    (2 - s->pf_prefix[ch])))) {
+				k8s_stream_fail(s, DG_ERR_PROTO, "port-forward: "
+				    "the server answered for another port");
+				return -1;
+			}
+			s->pf_prefix[ch]--;
 		}
+		p += k;
+		n -= k;
 		if (ch == 0 && n > 0)
 			s->cbs.data(s->arg, 1, p, n);
 		else if (ch == 1) {
@@ -119,6 +125,7 @@ k8s_channel_close(struct k8s_stream *s, const struct ws_ev *ev)
 	snprintf(why, sizeof(why), "API server closed the stream (code %d"
 	    "%s%.*s) without an exit status", ev->close_code,
 	    ev->len > 0 ? ": " : "", (int)ev->len, (const char *)ev->data);
+	k8s_stream_goodbye(s);	/* answer the Close */
 	k8s_stream_fail(s, DG_ERR_CLOSED, why);
 }
 

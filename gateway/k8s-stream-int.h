@@ -96,6 +96,7 @@ void	 k8s_stream_resume_deferred(void *);
 void	 k8s_stream_queue_control(struct k8s_stream *, int opcode,
 	    const void *, size_t);
 void	 k8s_stream_send_eof(struct k8s_stream *);
+void	 k8s_stream_goodbye(struct k8s_stream *);
 
 /* k8s-upgrade.c */
 void	 k8s_upgrade_start(struct k8s_stream *);

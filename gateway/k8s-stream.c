@@ -115,8 +115,8 @@ k8s_stream_fail(struct k8s_stream *s, int err, const char *reason)
 }
 
 /* Send a Close (1000) if the socket takes it right away. */
-static void
-ks_goodbye(struct k8s_stream *s)
+void
+k8s_stream_goodbye(struct k8s_stream *s)
 {
 	uint8_t frame[WS_HDR_MAX + WS_CTRL_MAX], pl[WS_CTRL_MAX], mask[4];
 	size_t n;
@@ -138,7 +138,7 @@ k8s_stream_exit(struct k8s_stream *s, int status, const char *message)
 
 	if (s->state == KS_DONE || s->dead)
 		return;
-	ks_goodbye(s);
+	k8s_stream_goodbye(s);
 	s->state = KS_DONE;
 	ks_disconnect(s);
 	ex.status = status;
@@ -721,7 +721,7 @@ k8s_stream_close(struct bstream *b)
 		return;
 	s->dead = 1;
 	if (s->state == KS_OPEN)
-		ks_goodbye(s);
+		k8s_stream_goodbye(s);
 	ks_disconnect(s);
 	s->deferred++;
 	loop_defer(s->target->loop, ks_deferred_done, s);

@@ -38,6 +38,15 @@ tst_check "metrics arrive once the pod is old enough" tst_wait_for 30 metrics_ok
 tst_check "metrics carry memory bytes and a window" \
 	grep -qE "memory_bytes=[1-9][0-9]* window_ms=[1-9]" "$D/m1"
 
+# A JSON merge patch of the labels moves the pod to another environment.
+"$PROBE" patch alice-gpu '{"metadata":{"labels":{"devgate.dev/env":"gpu2"},"annotations":{"devgate.dev/last-activity":"2025-06-01T10:00:00Z"}}}' >"$D/patch"
+tst_check "merge patch of labels and annotations" grep -q "env=gpu2" "$D/patch"
+"$PROBE" find gpu2 alice >"$D/gpu2"
+tst_check "  the patched pod is found under its new label" \
+	grep -q "instance=alice-gpu" "$D/gpu2"
+"$PROBE" patch no-such-pod '{"metadata":{"labels":{"a":"b"}}}' >"$D/patch404"
+tst_check "  patching a missing pod: not found" grep -q "error: not found" "$D/patch404"
+
 "$PROBE" events alice-dev >"$D/ev"
 tst_check "events of the pod are listed" grep -q "Scheduled" "$D/ev"
 

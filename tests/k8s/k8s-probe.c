@@ -38,7 +38,7 @@ probe_usage(void)
 	    "ARGV... |\n"
 	    "  pf POD PORT | bench POD MIB | idle POD N |\n"
 	    "  rot ENV OWNER GATEFILE | cancel ENV OWNER | closecb POD |\n"
-	    "  freecb ENV OWNER\n");
+	    "  freecb ENV OWNER | patch POD MERGE-PATCH-JSON\n");
 	exit(2);
 }
 
@@ -174,6 +174,19 @@ probe_events_cb(void *arg, int err, const char *msg,
 	}
 	for (i = 0; i < n; i++)
 		printf("%s %s %s\n", ev[i].type, ev[i].reason, ev[i].message);
+	probe_finish(0);
+}
+
+static void
+probe_patched(void *arg, int err, const char *msg, const struct env_info *e)
+{
+	(void)arg;
+	if (err != 0) {
+		printf("error: %s %s\n", dg_strerror(err), msg);
+		probe_finish(1);
+		return;
+	}
+	probe_print_info(e);
 	probe_finish(0);
 }
 
@@ -376,7 +389,10 @@ main(int argc, char **argv)
 		loop_timer_free(P.timer);
 		P.timer = loop_timer_new(P.loop, probe_rot_step, NULL);
 		probe_rot_step(NULL);
-	} else if (strcmp(cmd, "events") == 0 && argc == 2)
+	} else if (strcmp(cmd, "patch") == 0 && argc == 3)
+		r = k8s_api_pod_patch(backend_k8s_api(P.b), argv[1], argv[2],
+		    probe_patched, NULL, NULL);
+	else if (strcmp(cmd, "events") == 0 && argc == 2)
 		r = k8s_api_pod_events(backend_k8s_api(P.b), argv[1],
 		    probe_events_cb, NULL, NULL);
 	else if (strcmp(cmd, "watch") == 0 && (argc == 2 || argc == 3)) {

@@ -73,8 +73,9 @@ k8s_channel_payload(struct k8s_stream *s, const uint8_t *p, size_t n,
 		for (k = 0; ch <= 1 && s->pf_prefix[ch] > 0 && k < n; k++) {
 			if (p[k] != (uint8_t)(s->port >> (8 *
 			    (2 - s->pf_prefix[ch])))) {
-				k8s_stream_fail(s, DG_ERR_PROTO, "port-forward: "
-				    "the server answered for another port");
+				k8s_stream_fail(s, DG_ERR_PROTO,
+				    "port-forward: the answer is for another "
+				    "port");
 				return -1;
 			}
 			s->pf_prefix[ch]--;

@@ -150,6 +150,23 @@ bufq_consume(struct bufq *q, size_t n)
 }
 
 size_t
+bufq_copyout(const struct bufq *q, void *out, size_t len)
+{
+	const struct bufq_chunk *c;
+	unsigned char *p = out;
+	size_t n, done = 0;
+
+	for (c = q->head; c != NULL && done < len; c = c->next) {
+		n = c->end - c->off;
+		if (n > len - done)
+			n = len - done;
+		memcpy(p + done, c->data + c->off, n);
+		done += n;
+	}
+	return done;
+}
+
+size_t
 bufq_read(struct bufq *q, void *out, size_t len)
 {
 	unsigned char *p = out;

@@ -33,6 +33,9 @@ void	 bufq_commit(struct bufq *, size_t n);
 const void *bufq_peek(const struct bufq *, size_t *lenp);
 /* Drop n bytes from the front (n <= bufq_len). */
 void	 bufq_consume(struct bufq *, size_t n);
+/* Copy up to len bytes from the front without dropping them (several
+ * chunks into one buffer); returns the count. */
+size_t	 bufq_copyout(const struct bufq *, void *, size_t len);
 /* Copy out and drop up to len bytes; returns the count. */
 size_t	 bufq_read(struct bufq *, void *, size_t);
 size_t	 bufq_len(const struct bufq *);

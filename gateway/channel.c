@@ -96,7 +96,10 @@ ch_ssh_wontblock(ssh_session ssh, ssh_channel ch, uint32_t bytes, void *arg)
 	(void)ssh;
 	(void)ch;
 	(void)bytes;
-	session_schedule_pump(c->s);
+	/* Only output waiting for room needs a pass (this fires after
+	 * every flush; a pass for nothing would spin). */
+	if (!bufq_empty(&c->out) || !bufq_empty(&c->err))
+		session_schedule_pump(c->s);
 	return 0;
 }
 
@@ -374,18 +377,27 @@ channel_fail(struct channel *c, const char *line, int status)
 
 /* Pump. */
 
+/* Queued output into the SSH window. Several queue chunks go out in one
+ * write (libssh cuts packets and flushes once per write, which polls). */
 static void
 ch_write_q(struct channel *c, struct bufq *q, int is_stderr)
 {
+	static unsigned char gather[CHANNEL_WRITE_GATHER];
 	const void *p;
 	uint32_t win;
-	size_t len;
+	size_t len, take, got;
 	int n;
 
 	while (!bufq_empty(q) && (win = ssh_channel_window_size(c->ch)) > 0) {
 		p = bufq_peek(q, &len);
-		if (len > win)
-			len = win;
+		take = win < sizeof(gather) ? win : sizeof(gather);
+		if (len < take && bufq_len(q) > len) {
+			/* Copy out (not consume) up to take bytes. */
+			got = bufq_copyout(q, gather, take);
+			p = gather;
+			len = got;
+		} else if (len > take)
+			len = take;
 		n = is_stderr ? ssh_channel_write_stderr(c->ch, p,
 		    (uint32_t)len) : ssh_channel_write(c->ch, p, (uint32_t)len);
 		if (n <= 0)

@@ -27,6 +27,7 @@ struct envcache_op;
 #define CHANNEL_OUT_LOW		(64 * 1024)
 #define CHANNEL_OUT_MAX		(4 * 1024 * 1024)
 #define CHANNEL_IN_CHUNK	(64 * 1024)
+#define CHANNEL_WRITE_GATHER	(128 * 1024)	/* bytes per SSH write */
 #define CHANNEL_MAX_ENV		64
 
 struct channel_sig;

@@ -319,6 +319,31 @@ test_bufq(void **state)
 	assert_int_equal(bufq_len(&q), 0);
 }
 
+/* bufq_copyout gathers across chunks and leaves the queue as it was. */
+static void
+test_bufq_copyout(void **state)
+{
+	static unsigned char in[50000], out[50000];
+	struct bufq q;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 7);
+	bufq_init(&q, 1 << 20, 0, 0);
+	assert_int_equal(bufq_copyout(&q, out, 10), 0);
+	assert_int_equal(bufq_write(&q, in, sizeof(in)), sizeof(in));
+	bufq_consume(&q, 1000);
+	assert_int_equal(bufq_copyout(&q, out, 40000), 40000);
+	assert_memory_equal(out, in + 1000, 40000);
+	assert_int_equal(bufq_len(&q), 49000);
+	assert_int_equal(bufq_copyout(&q, out, sizeof(out)), 49000);
+	assert_memory_equal(out, in + 1000, 49000);
+	assert_int_equal(bufq_read(&q, out, sizeof(out)), 49000);
+	assert_memory_equal(out, in + 1000, 49000);
+	bufq_clear(&q);
+}
+
 static void
 test_bufq_reserve(void **state)
 {
@@ -574,6 +599,7 @@ main(void)
 		cmocka_unit_test(test_conf_match),
 		cmocka_unit_test(test_conf_parsers),
 		cmocka_unit_test(test_bufq),
+		cmocka_unit_test(test_bufq_copyout),
 		cmocka_unit_test(test_bufq_reserve),
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_loop_signal),

@@ -421,6 +421,29 @@ dns_tsig_sign(const struct dns_tsig_key *k, ldns_pkt *pkt, int fudge,
 	return 0;
 }
 
+int
+dns_tsig_verify_init(struct dns_tsig_verify *v, const struct dns_tsig_key *k,
+    const uint8_t *req, size_t len)
+{
+	struct dns_wire_tsig t;
+	uint8_t kw[256];
+	size_t kwlen;
+	int found, r;
+
+	if ((r = dns_wire_tsig(req, len, &t, &found)) != 0)
+		return r;
+	if (!found || t.maclen != dns_tsig_maclen(k->alg) ||
+	    dns_wire_from_text(k->name, kw, &kwlen) != 0 ||
+	    kwlen != t.keylen || memcmp(kw, t.key, kwlen) != 0)
+		return DG_ERR_AUTH;
+	memset(v, 0, sizeof(*v));
+	v->key = k;
+	v->id = (uint16_t)(req[0] << 8 | req[1]);
+	memcpy(v->mac, t.mac, t.maclen);
+	v->maclen = t.maclen;
+	return 0;
+}
+
 static void
 dns_tsig_put16(uint8_t *p, uint16_t v)
 {

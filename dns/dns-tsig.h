@@ -68,6 +68,12 @@ struct dns_tsig_verify {
 int	 dns_tsig_sign(const struct dns_tsig_key *, ldns_pkt *pkt, int fudge,
 	    uint8_t **wirep, size_t *lenp, struct dns_tsig_verify *v);
 
+/* The verification state for replies to an already signed request (its
+ * wire form): key, id and MAC. 0 or DG_ERR_PROTO / DG_ERR_AUTH (not
+ * signed with this key). */
+int	 dns_tsig_verify_init(struct dns_tsig_verify *,
+	    const struct dns_tsig_key *, const uint8_t *req, size_t len);
+
 /* What one reply message carried. */
 struct dns_tsig_result {
 	int		 has_tsig;

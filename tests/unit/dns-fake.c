@@ -56,7 +56,7 @@ dns_fake_tcp_conn(struct dns_fake *f, int c)
 {
 	uint8_t hdr[2], *req;
 	size_t len;
-	int i, n;
+	int i, n, close_after;
 
 	for (;;) {
 		if (dns_fake_readn(c, hdr, 2) != 0)
@@ -69,6 +69,8 @@ dns_fake_tcp_conn(struct dns_fake *f, int c)
 		}
 		n = dns_fake_call(f, 1, req, len);
 		free(req);
+		close_after = (n & DNS_FAKE_CLOSE) != 0;
+		n &= ~DNS_FAKE_CLOSE;
 		for (i = 0; i < n; i++) {
 			hdr[0] = f->outlen[i] >> 8;
 			hdr[1] = f->outlen[i] & 0xff;
@@ -77,7 +79,7 @@ dns_fake_tcp_conn(struct dns_fake *f, int c)
 			    (ssize_t)f->outlen[i])
 				break;
 		}
-		if (n == 0)
+		if (n == 0 || close_after)
 			break;	/* "no answer": drop the connection */
 	}
 	close(c);
@@ -107,8 +109,8 @@ dns_fake_main(void *arg)
 			fromlen = sizeof(from);
 			len = recvfrom(f->udp, buf, sizeof(buf), 0,
 			    (struct sockaddr *)&from, &fromlen);
-			if (len > 0 && (n = dns_fake_call(f, 0, buf,
-			    (size_t)len)) > 0)
+			if (len > 0 && ((n = dns_fake_call(f, 0, buf,
+			    (size_t)len)) & ~DNS_FAKE_CLOSE) > 0)
 				sendto(f->udp, f->out[0], f->outlen[0], 0,
 				    (struct sockaddr *)&from, fromlen);
 		}

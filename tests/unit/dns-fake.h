@@ -12,8 +12,10 @@ struct dns_fake;
  * Called on the server thread for each request (wire bytes). Write up to
  * max reply messages into out[i] / outlen[i] (each at most 65535 bytes,
  * buffers provided) and return how many; 0 means "do not answer".
- * tcp tells the transport.
+ * tcp tells the transport. Or the count with DNS_FAKE_CLOSE: over TCP,
+ * close the connection after sending.
  */
+#define DNS_FAKE_CLOSE 0x1000
 typedef int dns_fake_fn(void *arg, int tcp, const uint8_t *req, size_t len,
     uint8_t **out, size_t *outlen, int max);
 

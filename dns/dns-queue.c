@@ -1,6 +1,5 @@
 /* dns-queue.c: the persistent queue of desired DNS states: state file +
  * journal with per-line CRCs, fsync, compaction by atomic rename. */
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -25,6 +24,7 @@ struct dns_queue {
 	char		 *dir;
 	int		  flags;
 	int		  lockfd;
+	int		  locked;	/* we hold the record lock */
 	int		  jfd;		/* journal, append */
 	uint64_t	  gen;		/* journal generation */
 	uint64_t	  next_seq;
@@ -554,6 +554,67 @@ out:
 	return r;
 }
 
+/*
+ * The directory lock: a POSIX record lock, which a forked child does not
+ * inherit (a gateway worker forked from the supervisor that runs the DNS
+ * controller must not keep the queue locked). Such locks belong to the
+ * process, so a second open in the same process is refused here by
+ * device and inode, and the lock file is opened once.
+ */
+struct dns_queue_held {
+	dev_t		 dev;
+	ino_t		 ino;
+	struct dns_queue_held *next;
+};
+static struct dns_queue_held *dns_queue_held;
+
+static int
+dns_queue_lock(struct dns_queue *q)
+{
+	struct dns_queue_held *h;
+	struct flock fl;
+	struct stat sb;
+
+	if (fstat(q->lockfd, &sb) != 0)
+		return -1;
+	for (h = dns_queue_held; h != NULL; h = h->next)
+		if (h->dev == sb.st_dev && h->ino == sb.st_ino)
+			return -1;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(q->lockfd, F_SETLK, &fl) != 0)
+		return -1;
+	h = xcalloc(1, sizeof(*h));
+	h->dev = sb.st_dev;
+	h->ino = sb.st_ino;
+	h->next = dns_queue_held;
+	dns_queue_held = h;
+	q->locked = 1;
+	return 0;
+}
+
+static void
+dns_queue_unlock(struct dns_queue *q)
+{
+	struct dns_queue_held *h, **hp;
+	struct stat sb;
+
+	if (q->lockfd < 0)
+		return;
+	if (q->locked && fstat(q->lockfd, &sb) == 0) {
+		for (hp = &dns_queue_held; (h = *hp) != NULL; hp = &h->next) {
+			if (h->dev == sb.st_dev && h->ino == sb.st_ino) {
+				*hp = h->next;
+				free(h);
+				break;
+			}
+		}
+	}
+	close(q->lockfd);	/* releases the record lock */
+	q->lockfd = -1;
+}
+
 int
 dns_queue_open(const char *dir, size_t limit, int flags,
     struct dns_queue **qp, char *err, size_t errlen)
@@ -586,7 +647,7 @@ dns_queue_open(const char *dir, size_t limit, int flags,
 			    dir, strerror(errno));
 			goto fail;
 		}
-		if (flock(q->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		if (dns_queue_lock(q) != 0) {
 			r = dns_queue_err(err, errlen, DG_ERR_EXISTS, "%s: the "
 			    "DNS queue is in use by another process", dir);
 			goto fail;
@@ -618,8 +679,7 @@ dns_queue_close(struct dns_queue *q)
 			fdatasync(q->jfd);
 		close(q->jfd);
 	}
-	if (q->lockfd >= 0)
-		close(q->lockfd);
+	dns_queue_unlock(q);
 	free(q->dir);
 	free(q);
 }

@@ -28,7 +28,8 @@ struct dns_qentry {
 /*
  * Open (creating dir 0700 if needed) and load the queue. Without
  * DNS_QUEUE_RDONLY the directory is locked (DG_ERR_EXISTS when another
- * process holds it) and the queue is compacted. dir NULL: a queue in
+ * process, or another open in this one, holds it; forked children do not
+ * inherit the lock) and the queue is compacted. dir NULL: a queue in
  * memory only (nothing persists). A torn or corrupt line
  * ends the journal (what follows is dropped). err gets the reason.
  */

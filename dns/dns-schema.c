@@ -86,8 +86,9 @@ dns_schema_show(const char *s, char *buf, size_t len)
 static void
 dns_strlist_add(struct dns_strlist *l, const char *s)
 {
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v = xreallocarray(l->v, l->n + 2, sizeof(*l->v));
 	l->v[l->n++] = xstrdup(s);
+	l->v[l->n] = NULL;
 }
 
 static void

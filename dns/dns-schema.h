@@ -13,7 +13,7 @@
 #define DNS_SCHEMA_ENV		"_env"
 
 struct dns_strlist {
-	char	**v;
+	char	**v;		/* NULL-terminated when n > 0 */
 	size_t	  n;
 };
 

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -121,6 +122,28 @@ test_queue_lock(void **state)
 	ro = qopen(DNS_QUEUE_RDONLY);
 	assert_int_equal(dns_queue_len(ro), 1);
 	dns_queue_close(ro);
+	/* A forked child (a gateway worker) inherits the descriptors but
+	 * not the lock: once the parent closes, it can open again while the
+	 * child lives on. */
+	{
+		int p[2];
+		pid_t pid;
+		char c;
+
+		assert_int_equal(pipe(p), 0);
+		if ((pid = fork()) == 0) {
+			close(p[1]);
+			if (read(p[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		close(p[0]);
+		dns_queue_close(q);
+		q = qopen(0);
+		assert_int_equal(write(p[1], "x", 1), 1);
+		close(p[1]);
+		waitpid(pid, NULL, 0);
+	}
 	dns_queue_close(q);
 }
 

@@ -1,6 +1,7 @@
 /* servconf.c: the gateway keyword table, its custom keywords (ListenAddress,
- * MaxStartups, EnvironmentAddress, Environment, LogLevel) and the combined
- * configuration of every area with its embedded default. */
+ * MaxStartups, LogLevel, HostKey, AcceptEnv; the environment ones are in
+ * servconf-env.c) and the combined configuration of every area with its
+ * embedded default. */
 #include <arpa/inet.h>
 
 #include <ctype.h>
@@ -19,24 +20,21 @@
 #include "common/xmalloc.h"
 #include "dns/dns-conf.h"
 #include "gateway/servconf.h"
+#include "gateway/servconf-kw.h"
 
-#define GW_OFF(f)	offsetof(struct gateway_config, f)
+#define GW_OFF(f) offsetof(struct gateway_config, f)
 
 const char servconf_embedded[] =
-	"# devgate's embedded default: the quick start on one machine.\n"
-	"ListenAddress 127.0.0.1:2222\n"
-	"StateDirectory ~/.local/state/devgate\n"
-	"HostKey ~/.local/state/devgate/ssh_host_ed25519_key\n"
-	"Kubeconfig ~/.local/state/devgate/kubesim/kubeconfig\n"
-	"AuthorizedKeysFile ~/.local/state/devgate/authorized_keys/%u\n"
-	"Workers 1\n";
+    "# devgate's embedded default: the quick start on one machine.\n"
+    "ListenAddress 127.0.0.1:2222\n"
+    "StateDirectory ~/.local/state/devgate\n"
+    "HostKey ~/.local/state/devgate/ssh_host_ed25519_key\n"
+    "Kubeconfig ~/.local/state/devgate/kubesim/kubeconfig\n"
+    "AuthorizedKeysFile ~/.local/state/devgate/authorized_keys/%u\n"
+    "Workers 1\n";
 
-static int
-sc_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-sc_err(char *err, size_t errlen, const char *fmt, ...)
+int
+servconf_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -59,7 +57,7 @@ servconf_valid_env(const char *s)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!(islower((unsigned char)s[i]) ||
-		    isdigit((unsigned char)s[i]) || s[i] == '-'))
+		        isdigit((unsigned char)s[i]) || s[i] == '-'))
 			return 0;
 	return 1;
 }
@@ -75,8 +73,8 @@ servconf_valid_user(const char *s)
 		return 0;
 	for (i = 1; i < n; i++)
 		if (!(islower((unsigned char)s[i]) ||
-		    isdigit((unsigned char)s[i]) || s[i] == '_' ||
-		    s[i] == '.' || s[i] == '-'))
+		        isdigit((unsigned char)s[i]) || s[i] == '_' ||
+		        s[i] == '.' || s[i] == '-'))
 			return 0;
 	return 1;
 }
@@ -105,16 +103,15 @@ servconf_expand_path(const char *p)
 
 /* Addresses. */
 
-static int
-sc_canon_addr(const char *in, char *out, size_t outlen)
+int
+servconf_canon_addr(const char *in, char *out, size_t outlen)
 {
 	unsigned char buf[16];
 
 	if (inet_pton(AF_INET, in, buf) == 1)
 		return inet_ntop(AF_INET, buf, out, outlen) ? 0 : DG_ERR_INVAL;
 	if (inet_pton(AF_INET6, in, buf) == 1)
-		return inet_ntop(AF_INET6, buf, out, outlen) ? 0 :
-		    DG_ERR_INVAL;
+		return inet_ntop(AF_INET6, buf, out, outlen) ? 0 : DG_ERR_INVAL;
 	return DG_ERR_INVAL;
 }
 
@@ -155,7 +152,7 @@ servconf_parse_listen(const char *s, struct listen_addr *out)
 		memcpy(host, s + 1, n);
 		host[n] = '\0';
 		if (strchr(host, ':') == NULL)
-			return DG_ERR_PARSE;	/* brackets are for IPv6 */
+			return DG_ERR_PARSE; /* brackets are for IPv6 */
 		if (close[1] == ':') {
 			if ((r = sc_parse_port(close + 2, &la.port)) != 0)
 				return r;
@@ -177,7 +174,7 @@ servconf_parse_listen(const char *s, struct listen_addr *out)
 			return DG_ERR_PARSE;
 		strcpy(host, s);
 	}
-	if (sc_canon_addr(host, la.host, sizeof(la.host)) != 0)
+	if (servconf_canon_addr(host, la.host, sizeof(la.host)) != 0)
 		return DG_ERR_INVAL;
 	*out = la;
 	return 0;
@@ -202,19 +199,23 @@ sc_listen_parse(const struct conf_keyword *kw, void *field, int argc,
 	int r;
 
 	if (argc != 2)
-		return sc_err(err, errlen, "%s takes one address "
-		    "(address, address:port or [address]:port)", kw->name);
+		return servconf_err(err, errlen,
+		    "%s takes one address "
+		    "(address, address:port or [address]:port)",
+		    kw->name);
 	if ((r = servconf_parse_listen(argv[1], &la)) != 0)
-		return sc_err(err, errlen, "%s: \"%s\" is not a numeric IPv4 "
+		return servconf_err(err, errlen,
+		    "%s: \"%s\" is not a numeric IPv4 "
 		    "or IPv6 address with an optional port (1-65535), as "
-		    "127.0.0.1:2222 or [::1]:2222", kw->name, argv[1]);
+		    "127.0.0.1:2222 or [::1]:2222",
+		    kw->name, argv[1]);
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->v[i].host, la.host) == 0 &&
 		    l->v[i].port == la.port)
-			return sc_err(err, errlen, "%s: %s given twice",
+			return servconf_err(err, errlen, "%s: %s given twice",
 			    kw->name, argv[1]);
 	if (l->n >= 64)
-		return sc_err(err, errlen, "%s: more than 64 addresses",
+		return servconf_err(err, errlen, "%s: more than 64 addresses",
 		    kw->name);
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	l->v[l->n++] = la;
@@ -303,15 +304,16 @@ sc_maxstartups_parse(const struct conf_keyword *kw, void *field, int argc,
     char **argv, char *err, size_t errlen)
 {
 	if (argc != 2 || servconf_parse_maxstartups(argv[1], field) != 0)
-		return sc_err(err, errlen, "%s: expected start:rate:full with "
+		return servconf_err(err, errlen,
+		    "%s: expected start:rate:full with "
 		    "1 <= start <= full and rate 1-100 (as 10:30:100), or "
-		    "one number", kw->name);
+		    "one number",
+		    kw->name);
 	return 0;
 }
 
 static void
-sc_maxstartups_dump(const struct conf_keyword *kw, const void *field,
-    FILE *out)
+sc_maxstartups_dump(const struct conf_keyword *kw, const void *field, FILE *out)
 {
 	const struct maxstartups *m = field;
 
@@ -334,8 +336,10 @@ sc_loglevel_parse(const struct conf_keyword *kw, void *field, int argc,
 	int l;
 
 	if (argc != 2 || (l = log_level_from_name(argv[1])) < 0)
-		return sc_err(err, errlen, "%s: expected QUIET, FATAL, ERROR, "
-		    "INFO, VERBOSE, DEBUG, DEBUG1, DEBUG2 or DEBUG3", kw->name);
+		return servconf_err(err, errlen,
+		    "%s: expected QUIET, FATAL, ERROR, "
+		    "INFO, VERBOSE, DEBUG, DEBUG1, DEBUG2 or DEBUG3",
+		    kw->name);
 	*(int *)field = l;
 	return 0;
 }
@@ -351,241 +355,6 @@ static void
 sc_int_copy(void *dst, const void *src)
 {
 	*(int *)dst = *(const int *)src;
-}
-
-/* EnvironmentAddress NAME ADDRESS. */
-
-static int
-sc_envaddr_parse(const struct conf_keyword *kw, void *field, int argc,
-    char **argv, char *err, size_t errlen)
-{
-	struct env_address_list *l = field;
-	struct env_address ea;
-	size_t i;
-
-	if (argc != 3)
-		return sc_err(err, errlen, "%s takes an environment name and "
-		    "a numeric address", kw->name);
-	if (!servconf_valid_env(argv[1]))
-		return sc_err(err, errlen, "%s: \"%s\" is not an environment "
-		    "name (lowercase letters, digits and '-', at most 63)",
-		    kw->name, argv[1]);
-	memset(&ea, 0, sizeof(ea));
-	strcpy(ea.env, argv[1]);
-	if (sc_canon_addr(argv[2], ea.addr, sizeof(ea.addr)) != 0)
-		return sc_err(err, errlen, "%s: \"%s\" is not a numeric IPv4 "
-		    "or IPv6 address", kw->name, argv[2]);
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].addr, ea.addr) == 0)
-			return sc_err(err, errlen, "%s: %s already belongs "
-			    "to %s", kw->name, ea.addr, l->v[i].env);
-	if (l->n >= 65536)
-		return sc_err(err, errlen, "%s: too many", kw->name);
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
-	l->v[l->n++] = ea;
-	return 0;
-}
-
-static void
-sc_envaddr_dump(const struct conf_keyword *kw, const void *field, FILE *out)
-{
-	const struct env_address_list *l = field;
-	size_t i;
-
-	(void)kw;
-	for (i = 0; i < l->n; i++)
-		fprintf(out, "environmentaddress %s %s\n", l->v[i].env,
-		    l->v[i].addr);
-}
-
-static void
-sc_envaddr_free(void *field)
-{
-	struct env_address_list *l = field;
-
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-static void
-sc_envaddr_copy(void *dst, const void *src)
-{
-	const struct env_address_list *s = src;
-	struct env_address_list *d = dst;
-
-	d->n = s->n;
-	d->v = s->n ? xreallocarray(NULL, s->n, sizeof(*d->v)) : NULL;
-	if (s->n)
-		memcpy(d->v, s->v, s->n * sizeof(*d->v));
-}
-
-/* Environment NAME owner=USER [members=u1,u2] [team=T] [profile=P]. */
-
-static void
-sc_envdef_clear(struct env_def *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->nmembers; i++)
-		free(e->members[i]);
-	free(e->members);
-	e->members = NULL;
-	e->nmembers = 0;
-}
-
-static int
-sc_envdef_members(struct env_def *e, const char *list, char *bad,
-    size_t badlen)
-{
-	char *copy, *p, *tok;
-	int r = 0;
-
-	copy = xstrdup(list);
-	for (p = copy; (tok = strsep(&p, ",")) != NULL;) {
-		if (!servconf_valid_user(tok) || e->nmembers >= 1024) {
-			snprintf(bad, badlen, "%s", tok);
-			r = DG_ERR_PARSE;
-			break;
-		}
-		e->members = xreallocarray(e->members, e->nmembers + 2,
-		    sizeof(char *));
-		e->members[e->nmembers++] = xstrdup(tok);
-		e->members[e->nmembers] = NULL;
-	}
-	free(copy);
-	return r;
-}
-
-static int
-sc_envdef_parse(const struct conf_keyword *kw, void *field, int argc,
-    char **argv, char *err, size_t errlen)
-{
-	struct env_def_list *l = field;
-	struct env_def e;
-	char bad[64];
-	const char *v;
-	size_t i;
-	int a;
-
-	memset(&e, 0, sizeof(e));
-	if (argc < 3)
-		return sc_err(err, errlen, "%s takes a name and owner=USER "
-		    "[members=U1,U2] [team=T] [profile=P]", kw->name);
-	if (!servconf_valid_env(argv[1]))
-		return sc_err(err, errlen, "%s: \"%s\" is not an environment "
-		    "name (lowercase letters, digits and '-', at most 63)",
-		    kw->name, argv[1]);
-	strcpy(e.env, argv[1]);
-	for (a = 2; a < argc; a++) {
-		if (strncmp(argv[a], "owner=", 6) == 0) {
-			v = argv[a] + 6;
-			if (!servconf_valid_user(v) || e.owner[0] != '\0')
-				goto bad;
-			strcpy(e.owner, v);
-		} else if (strncmp(argv[a], "members=", 8) == 0) {
-			if (e.nmembers > 0 || argv[a][8] == '\0')
-				goto bad;
-			if (sc_envdef_members(&e, argv[a] + 8, bad,
-			    sizeof(bad)) != 0) {
-				sc_envdef_clear(&e);
-				return sc_err(err, errlen, "%s %s: \"%s\" is "
-				    "not a user name", kw->name, e.env, bad);
-			}
-		} else if (strncmp(argv[a], "team=", 5) == 0) {
-			v = argv[a] + 5;
-			if (!servconf_valid_env(v) || e.team[0] != '\0')
-				goto bad;
-			strcpy(e.team, v);
-		} else if (strncmp(argv[a], "profile=", 8) == 0) {
-			v = argv[a] + 8;
-			if (!servconf_valid_env(v) || e.profile[0] != '\0')
-				goto bad;
-			strcpy(e.profile, v);
-		} else
-			goto bad;
-	}
-	if (e.owner[0] == '\0') {
-		sc_envdef_clear(&e);
-		return sc_err(err, errlen, "%s %s: owner=USER is required",
-		    kw->name, e.env);
-	}
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].env, e.env) == 0) {
-			sc_envdef_clear(&e);
-			return sc_err(err, errlen, "%s %s is defined twice",
-			    kw->name, e.env);
-		}
-	if (l->n >= 65536) {
-		sc_envdef_clear(&e);
-		return sc_err(err, errlen, "%s: too many", kw->name);
-	}
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
-	l->v[l->n++] = e;
-	return 0;
-bad:
-	sc_envdef_clear(&e);
-	return sc_err(err, errlen, "%s %s: bad or repeated \"%s\" (expected "
-	    "owner=USER, members=U1,U2, team=T, profile=P)", kw->name,
-	    argv[1], argv[a]);
-}
-
-static void
-sc_envdef_dump(const struct conf_keyword *kw, const void *field, FILE *out)
-{
-	const struct env_def_list *l = field;
-	const struct env_def *e;
-	size_t i, j;
-
-	(void)kw;
-	for (i = 0; i < l->n; i++) {
-		e = &l->v[i];
-		fprintf(out, "environment %s owner=%s", e->env, e->owner);
-		for (j = 0; j < e->nmembers; j++)
-			fprintf(out, "%s%s", j ? "," : " members=",
-			    e->members[j]);
-		if (e->team[0] != '\0')
-			fprintf(out, " team=%s", e->team);
-		if (e->profile[0] != '\0')
-			fprintf(out, " profile=%s", e->profile);
-		fputc('\n', out);
-	}
-}
-
-static void
-sc_envdef_free(void *field)
-{
-	struct env_def_list *l = field;
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		sc_envdef_clear(&l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-static void
-sc_envdef_copy(void *dst, const void *src)
-{
-	const struct env_def_list *s = src;
-	struct env_def_list *d = dst;
-	size_t i, j;
-
-	d->n = s->n;
-	d->v = s->n ? xreallocarray(NULL, s->n, sizeof(*d->v)) : NULL;
-	for (i = 0; i < s->n; i++) {
-		d->v[i] = s->v[i];
-		d->v[i].members = NULL;
-		d->v[i].nmembers = 0;
-		for (j = 0; j < s->v[i].nmembers; j++) {
-			d->v[i].members = xreallocarray(d->v[i].members,
-			    j + 2, sizeof(char *));
-			d->v[i].members[j] = xstrdup(s->v[i].members[j]);
-			d->v[i].members[j + 1] = NULL;
-			d->v[i].nmembers++;
-		}
-	}
 }
 
 /* Lists whose words are checked: HostKey (absolute paths or ~/), AcceptEnv
@@ -605,7 +374,8 @@ sc_valid_envpat(const char *w)
 
 	for (i = 0; w[i] != '\0'; i++)
 		if (!(isalnum((unsigned char)w[i]) || w[i] == '_' ||
-		    w[i] == '*' || w[i] == '?') || i >= 255)
+		        w[i] == '*' || w[i] == '?') ||
+		    i >= 255)
 			return 0;
 	return i > 0;
 }
@@ -618,11 +388,12 @@ sc_checked_list(const struct conf_keyword *kw, void *field, int argc,
 	int i;
 
 	if (argc < 2)
-		return sc_err(err, errlen, "%s needs an argument", kw->name);
+		return servconf_err(err, errlen, "%s needs an argument",
+		    kw->name);
 	for (i = 1; i < argc; i++)
 		if (!ok(argv[i]))
-			return sc_err(err, errlen, "%s: \"%.64s\" is not %s",
-			    kw->name, argv[i], what);
+			return servconf_err(err, errlen,
+			    "%s: \"%.64s\" is not %s", kw->name, argv[i], what);
 	for (i = 1; i < argc; i++)
 		conf_list_add(field, argv[i]);
 	return 0;
@@ -641,7 +412,8 @@ sc_acceptenv_parse(const struct conf_keyword *kw, void *field, int argc,
     char **argv, char *err, size_t errlen)
 {
 	return sc_checked_list(kw, field, argc, argv, err, errlen,
-	    sc_valid_envpat, "a variable name pattern (letters, digits, _, "
+	    sc_valid_envpat,
+	    "a variable name pattern (letters, digits, _, "
 	    "* and ?)");
 }
 
@@ -684,22 +456,20 @@ sc_list_copy(void *dst, const void *src)
 		conf_list_add(dst, s->v[i]);
 }
 
-static const char *const sc_hostkey_types[] = {
-	"ed25519", "ecdsa", "rsa", NULL
-};
+static const char *const sc_hostkey_types[] = { "ed25519", "ecdsa", "rsa",
+	NULL };
 static const char *const sc_log_formats[] = { "text", "json", NULL };
 
-#define SC_CUSTOM(parse, dump, free, copy) \
-	0, 0, NULL, parse, dump, free, copy
+#define SC_CUSTOM(parse, dump, free, copy) 0, 0, NULL, parse, dump, free, copy
 
 static const struct conf_keyword gateway_kw[] = {
 	{ "ListenAddress", CONF_CUSTOM, GW_OFF(listen), NULL, CONF_F_REPEAT,
 	    SC_CUSTOM(sc_listen_parse, sc_listen_dump, sc_listen_free,
-	    sc_listen_copy) },
+	        sc_listen_copy) },
 	{ "Port", CONF_INT, GW_OFF(port), "22", 0, 1, 65535 },
 	{ "HostKey", CONF_CUSTOM, GW_OFF(hostkeys), NULL, CONF_F_REPEAT,
 	    SC_CUSTOM(sc_hostkey_parse, sc_list_dump, sc_list_free,
-	    sc_list_copy) },
+	        sc_list_copy) },
 	{ "HostKeyType", CONF_ENUM, GW_OFF(hostkey_type), "ed25519", 0, 0, 0,
 	    sc_hostkey_types },
 	{ "StateDirectory", CONF_PATH, GW_OFF(state_dir), "/var/lib/devgate",
@@ -713,14 +483,13 @@ static const struct conf_keyword gateway_kw[] = {
 	{ "MaxAuthTries", CONF_INT, GW_OFF(max_auth_tries), "6", 0, 1, 1000 },
 	{ "MaxStartups", CONF_CUSTOM, GW_OFF(maxstartups), "10:30:100", 0,
 	    SC_CUSTOM(sc_maxstartups_parse, sc_maxstartups_dump, NULL,
-	    sc_plain_copy_maxstartups) },
+	        sc_plain_copy_maxstartups) },
 	{ "ClientAliveInterval", CONF_TIME, GW_OFF(alive_interval), "0",
 	    CONF_F_MATCH, 0, 86400 },
 	{ "ClientAliveCountMax", CONF_INT, GW_OFF(alive_count), "3",
 	    CONF_F_MATCH, 0, 1000 },
 	{ "LogLevel", CONF_CUSTOM, GW_OFF(log_level), "INFO", 0,
-	    SC_CUSTOM(sc_loglevel_parse, sc_loglevel_dump, NULL,
-	    sc_int_copy) },
+	    SC_CUSTOM(sc_loglevel_parse, sc_loglevel_dump, NULL, sc_int_copy) },
 	{ "LogFormat", CONF_ENUM, GW_OFF(log_format), "text", 0, 0, 0,
 	    sc_log_formats },
 	{ "Workers", CONF_INT, GW_OFF(workers), "0", 0, 0, 256 },
@@ -728,17 +497,19 @@ static const struct conf_keyword gateway_kw[] = {
 	    86400 },
 	{ "MaxWorkerSessions", CONF_INT, GW_OFF(max_sessions), "10000", 0, 1,
 	    1000000 },
-	{ "StreamConnectTimeout", CONF_TIME, GW_OFF(stream_timeout), "15", 0,
-	    1, 3600 },
+	{ "StreamConnectTimeout", CONF_TIME, GW_OFF(stream_timeout), "15", 0, 1,
+	    3600 },
 	{ "AcceptEnv", CONF_CUSTOM, GW_OFF(accept_env), NULL,
-	    CONF_F_MATCH | CONF_F_REPEAT, SC_CUSTOM(sc_acceptenv_parse,
-	    sc_list_dump, sc_list_free, sc_list_copy) },
+	    CONF_F_MATCH | CONF_F_REPEAT,
+	    SC_CUSTOM(sc_acceptenv_parse, sc_list_dump, sc_list_free,
+	        sc_list_copy) },
 	{ "EnvironmentAddress", CONF_CUSTOM, GW_OFF(env_addrs), NULL,
-	    CONF_F_REPEAT, SC_CUSTOM(sc_envaddr_parse, sc_envaddr_dump,
-	    sc_envaddr_free, sc_envaddr_copy) },
+	    CONF_F_REPEAT,
+	    SC_CUSTOM(servconf_env_addr_parse, servconf_env_addr_dump,
+	        servconf_env_addr_free, servconf_env_addr_copy) },
 	{ "Environment", CONF_CUSTOM, GW_OFF(envs), NULL, CONF_F_REPEAT,
-	    SC_CUSTOM(sc_envdef_parse, sc_envdef_dump, sc_envdef_free,
-	    sc_envdef_copy) },
+	    SC_CUSTOM(servconf_env_def_parse, servconf_env_def_dump,
+	        servconf_env_def_free, servconf_env_def_copy) },
 	{ NULL }
 };
 
@@ -810,7 +581,8 @@ sc_finish(struct servconf *sc, char *err, size_t errlen)
 		free(p);
 	}
 	if (gw->hostkeys.n == 0)
-		return sc_err(err, errlen, "HostKey: none given and "
+		return servconf_err(err, errlen,
+		    "HostKey: none given and "
 		    "StateDirectory is none");
 	if (gw->listen.n == 0) {
 		sc_listen_parse(&gateway_kw[0], &gw->listen, 2,
@@ -826,14 +598,17 @@ sc_finish(struct servconf *sc, char *err, size_t errlen)
 	for (i = 0; i < gw->listen.n; i++)
 		for (j = i + 1; j < gw->listen.n; j++)
 			if (strcmp(gw->listen.v[i].host,
-			    gw->listen.v[j].host) == 0 &&
+			        gw->listen.v[j].host) == 0 &&
 			    gw->listen.v[i].port == gw->listen.v[j].port)
-				return sc_err(err, errlen, "ListenAddress "
+				return servconf_err(err, errlen,
+				    "ListenAddress "
 				    "%s port %d is given twice",
 				    gw->listen.v[i].host, gw->listen.v[i].port);
 	if (gw->namespace != NULL && !servconf_valid_env(gw->namespace))
-		return sc_err(err, errlen, "Namespace: \"%s\" is not a "
-		    "Kubernetes namespace name", gw->namespace);
+		return servconf_err(err, errlen,
+		    "Namespace: \"%s\" is not a "
+		    "Kubernetes namespace name",
+		    gw->namespace);
 	return dns_conf_check(sc->dns, err, errlen);
 }
 
@@ -850,8 +625,7 @@ servconf_load_string(struct servconf *sc, const char *name, const char *text,
 }
 
 int
-servconf_load(struct servconf *sc, const char *path, char *err,
-    size_t errlen)
+servconf_load(struct servconf *sc, const char *path, char *err, size_t errlen)
 {
 	int r;
 

@@ -18,9 +18,15 @@ gw_user carol
 ssh-keygen -q -t ed25519 -N '' -f "$GW_KEYS/mallory"
 gw_config "AcceptEnv DG_*" "EnvironmentAddress carol-x 127.0.0.3" \
 	"ListenAddress 127.0.0.3:0" "Environment carol-x owner=carol members=alice"
-# 127.0.0.3 on the same port as 127.0.0.1: rewrite the placeholder.
+# 127.0.0.3 on the same port as 127.0.0.1: rewrite the placeholder; and
+# IPv6 loopback when the machine has it.
 sed -i "s/^ListenAddress 127.0.0.3:0/ListenAddress 127.0.0.3:$GW_PORT/" \
 	"$GW_CONF"
+have6=0
+if ip -6 addr show lo 2>/dev/null | grep -q '::1/128'; then
+	echo "ListenAddress [::1]:$GW_PORT" >>"$GW_CONF"
+	have6=1
+fi
 gw_start
 for p in alice-dev bob-one bob-two carol-x; do
 	gw_pod_ready "$p" || tst_fail "pod $p did not become ready"
@@ -79,6 +85,11 @@ got=$(timeout 60 ssh -F "$GW_SSHCONF" -o HostName=127.0.0.3 \
 	-i "$GW_KEYS/alice" -l alice gw 'echo $DEVGATE_ENVIRONMENT')
 tst_check "the dialled address routes (127.0.0.3 -> carol-x, member)" \
 	test "$got" = carol-x
+if [ "$have6" = 1 ]; then
+	got=$(timeout 60 ssh -F "$GW_SSHCONF" -o HostName=::1 \
+		-i "$GW_KEYS/alice" -l alice+dev gw 'echo v6')
+	tst_check "ListenAddress [::1]:port serves IPv6" test "$got" = v6
+fi
 gw_ssh alice+=carol-x gw true
 tst_check "alice+=carol-x: a member reaches another's environment" \
 	test $? -eq 0

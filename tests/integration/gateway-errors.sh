@@ -10,13 +10,26 @@ echo "token-one-$$" >"$TST_DIR/token"
 gw_start_sim --token-file "$TST_DIR/token"
 gw_pod alice-dev alice
 gw_user alice
-gw_config "ClientAliveInterval 1" "ClientAliveCountMax 2"
+gw_config "ClientAliveInterval 1" "ClientAliveCountMax 2" "MaxStartups 1"
 gw_start
 gw_pod_ready alice-dev || tst_fail "pod alice-dev did not become ready"
 
 err=$TST_DIR/err
 got=$(gw_ssh alice+dev gw 'echo fine')
 tst_check "a session works" test "$got" = fine
+
+# MaxStartups 1: while one connection is not yet authenticated, the next
+# is refused; once it goes, connections are accepted again.
+exec 5<>"/dev/tcp/127.0.0.1/$GW_PORT"
+head -c 5 <&5 >/dev/null	# the server's banner: it was accepted
+gw_ssh alice+dev gw true 2>/dev/null
+tst_check "MaxStartups 1: a second unauthenticated connection is refused" \
+	test $? -eq 255
+tst_check "... and logged" grep -q 'MaxStartups (1:100:1)' "$GW_LOG"
+exec 5<&-
+tst_wait_for 10 sh -c "grep -q 'closed before login' '$GW_LOG'"
+got=$(gw_ssh alice+dev gw 'echo again')
+tst_check "... and accepted again once it went" test "$got" = again
 
 # A client that stops answering is dropped after the keepalives.
 gw_ssh alice+dev gw 'echo up; cat' </dev/zero >"$TST_DIR/alive.out" 2>&1 &

@@ -138,6 +138,17 @@ else
 	tst_log "plink not installed: skipped"
 fi
 
+# Forwarding is not part of this gateway yet: refused, nothing breaks.
+gw_ssh alice+dev -o LogLevel=INFO -W localhost:22 gw </dev/null >/dev/null \
+	2>"$err"
+rc=$?
+tst_check "ssh -W (direct-tcpip) is refused ($rc)" test $rc -eq 255
+tst_check "... as an SSH-level refusal" grep -q 'open failed' "$err"
+got=$(gw_ssh alice+dev -N -o ExitOnForwardFailure=yes -R 0:localhost:22 gw \
+	2>&1 </dev/null)
+tst_check "ssh -R (tcpip-forward) is refused" \
+	grep -q 'remote port forwarding failed' <<<"$got"
+
 # Bad clients: garbage instead of SSH, a bare banner then garbage, a
 # connection dropped in the middle of the key exchange.
 for i in 1 2 3; do

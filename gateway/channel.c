@@ -228,10 +228,79 @@ ch_bs_exit(void *arg, const struct bstream_exit *ex)
 	session_schedule_pump(c->s);
 }
 
+static const struct bstream_cbs ch_bs_cbs;
+
+static int
+ch_exec(struct channel *c)
+{
+	struct session *s = c->s;
+	struct bexec_spec spec;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = c->argv;
+	spec.tty = c->pty;
+	spec.cols = c->cols;
+	spec.rows = c->rows;
+	spec.container = s->gwc.container;
+	execwrap_filter_init(&c->filter);
+	return backend_exec(s->w->backend, s->info.instance, &spec,
+	    &ch_bs_cbs, c, &c->bs);
+}
+
+static void ch_stream_failed(struct channel *, int, const char *);
+
+/* The stream was refused before it opened, with nothing of the client's
+ * sent yet: the cached instance may be stale (pod replaced), or the API
+ * server blinked. Look the environment up afresh and try once more. */
+static void
+ch_retry_found(void *arg, int err, const struct env_info *info)
+{
+	struct channel *c = arg;
+	struct session *s = c->s;
+	int r;
+
+	c->eop = NULL;
+	if (err != 0 || info->phase != ENV_RUNNING) {
+		ch_stream_failed(c, err != 0 ? err : DG_ERR_NOTFOUND,
+		    err != 0 ? "lookup failed on retry" :
+		    "the environment stopped");
+		return;
+	}
+	s->info = *info;
+	c->bs_ended = 0;
+	c->filtering = c->kind != AUTH_CHAN_SFTP;
+	if ((r = ch_exec(c)) != 0) {
+		c->bs = NULL;
+		ch_stream_failed(c, r, "exec on retry");
+	}
+}
+
 static void
 ch_bs_error(void *arg, int err, const char *reason)
 {
 	struct channel *c = arg;
+	struct session *s = c->s;
+
+	if (!c->bs_open && !c->retried && c->argv != NULL && c->bytes_in == 0 &&
+	    !c->ssh_closed) {
+		c->retried = 1;
+		session_log(s, LOG_L_VERBOSE, "channel %d: stream refused: %s "
+		    "(%s); looking %s up again", c->id, reason != NULL ?
+		    reason : "", dg_strerror(err), s->env);
+		bstream_close(c->bs);
+		c->bs = NULL;
+		envcache_forget(s->w->envcache, s->env);
+		if (envcache_find(s->w->envcache, s->env, s->owner,
+		    ch_retry_found, c, &c->eop) == 0)
+			return;
+		c->eop = NULL;
+	}
+	ch_stream_failed(c, err, reason);
+}
+
+static void
+ch_stream_failed(struct channel *c, int err, const char *reason)
+{
 	struct session *s = c->s;
 
 	c->bs_ended = 1;
@@ -333,21 +402,19 @@ channel_start(struct channel *c, ssh_message msg, enum auth_chan kind,
     char **argv, int filter)
 {
 	struct session *s = c->s;
-	struct bexec_spec spec;
+	size_t n, i;
 	int r;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.argv = argv;
-	spec.tty = c->pty;
-	spec.cols = c->cols;
-	spec.rows = c->rows;
-	spec.container = s->gwc.container;
 	c->kind = kind;
 	c->started = 1;
 	c->filtering = filter;
-	execwrap_filter_init(&c->filter);
-	r = backend_exec(s->w->backend, s->info.instance, &spec, &ch_bs_cbs,
-	    c, &c->bs);
+	/* Kept for one retry (see ch_bs_error). */
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	c->argv = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		c->argv[i] = xstrdup(argv[i]);
+	r = ch_exec(c);
 	if (r != 0) {
 		c->bs = NULL;
 		session_log(s, LOG_L_ERROR, "channel %d: exec: %s", c->id,
@@ -493,6 +560,7 @@ ch_release(struct channel *c)
 	bufq_clear(&c->err);
 	for (i = 0; i < c->nenv; i++)
 		free(c->env[i]);
+	execwrap_argv_free(c->argv);
 	free(c->inbuf);
 	free(c->final_msg);
 	free(c->detail);

@@ -51,6 +51,8 @@ struct channel {
 
 	/* The stream. */
 	struct bstream		*bs;
+	char		       **argv;		/* of the exec, for a retry */
+	int			 retried;
 	int			 started;	/* shell/exec/subsystem taken */
 	int			 bs_open;
 	int			 bs_ended;	/* exit() or error() came */

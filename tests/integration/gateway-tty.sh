@@ -98,6 +98,18 @@ tst_check "... saying what happened" \
 	grep -qx 'devgate: alice-gone stopped while this session ran' \
 	"$TST_DIR/gone.err"
 tst_log "stderr: $(cat "$TST_DIR/gone.err")"
+# The pod is replaced (same environment, new instance) while the gateway
+# may still have the old one cached: the session still lands.
+gw_pod alice-swap alice swap-1
+gw_pod_ready swap-1
+gw_ssh alice+swap gw true
+gw_kubectl delete pod swap-1 --grace-period=0 --wait=false >/dev/null
+gw_pod alice-swap alice swap-2
+gw_pod_ready swap-2
+got=$(gw_ssh alice+swap gw 'echo swapped')
+tst_check "a replaced pod is reached ($got)" test "$got" = swapped
+grep -q 'looking alice-swap up again' "$GW_LOG" &&
+	tst_log "(the stale cached instance was retried)"
 tst_check "devgate logged no crash" gw_log_clean
 tst_check "the worker survived (no restart)" \
 	test "$(grep -c 'restarting worker' "$GW_LOG")" -eq 0

@@ -25,6 +25,8 @@
 #include "common/log.h"
 #include "common/loop.h"
 #include "common/xmalloc.h"
+#include "dns/dns-conf.h"
+#include "dns/dns-ctl.h"
 #include "gateway/hostkey.h"
 #include "gateway/listen.h"
 #include "gateway/supervisor.h"
@@ -72,7 +74,25 @@ struct supervisor {
 	int				 stopping;
 	struct loop_timer		*kill_timer;
 	int				 exit_status;
+	struct dns_ctl			*dns;	/* DNS controller, if any */
 };
+
+/* The DNS controller (registry watch, reconcile, publish) runs in the
+ * supervisor's loop when DNSZone is set; its failure to start is logged
+ * and the gateway runs on. */
+static void
+sv_dns_start(struct supervisor *sv)
+{
+	const struct dns_config *dc = sv->cf->dns;
+	char err[1024];
+
+	if (dc == NULL || dc->zone == NULL)
+		return;
+	if (dns_ctl_new(sv->loop, dc, &sv->dns, err, sizeof(err)) != 0) {
+		log_error("dns: the DNS controller is not running: %s", err);
+		sv->dns = NULL;
+	}
+}
 
 static void sv_spawn(struct supervisor *, int slot);
 
@@ -410,10 +430,13 @@ sv_reload(void *arg)
 	free(sv->ls);
 	sv->ls = nls;
 	sv->nls = ncf->gw.listen.n;
+	dns_ctl_free(sv->dns);
+	sv->dns = NULL;
 	servconf_free(sv->cf);
 	free(sv->cf);
 	sv->cf = ncf;
 	sv->nslots = nslots;
+	sv_dns_start(sv);
 	sv_apply_logging(sv);
 	for (i = 0; i < sv->nw; i++)
 		sv->w[i].retiring = 1;
@@ -549,6 +572,7 @@ supervisor_main(struct servconf *cf0, const struct supervisor_opts *opts)
 	loop_signal(sv.loop, SIGTERM, sv_stop, &sv);
 	loop_signal(sv.loop, SIGINT, sv_stop, &sv);
 	sv.kill_timer = loop_timer_new(sv.loop, sv_kill_cb, &sv);
+	sv_dns_start(&sv);
 	for (s = 0; s < SV_MAX_SLOTS; s++) {
 		sv.slots[s].sv = &sv;
 		sv.slots[s].idx = s;
@@ -582,6 +606,8 @@ out:
 		free(pidfile);
 	}
 	if (sv.loop != NULL) {
+		dns_ctl_free(sv.dns);
+		loop_run_once(sv.loop, 0);	/* its deferred frees */
 		for (s = 0; s < SV_MAX_SLOTS; s++)
 			loop_timer_free(sv.slots[s].restart);
 		loop_timer_free(sv.kill_timer);

@@ -21,6 +21,7 @@
 #include "gateway/backend-k8s.h"
 #include "gateway/envcache.h"
 #include "gateway/envdir.h"
+#include "gateway/envdir-dns.h"
 #include "gateway/hostkey.h"
 #include "gateway/k8s-config.h"
 #include "gateway/listen.h"
@@ -247,6 +248,10 @@ worker_main(const struct worker_args *a)
 	w.envdir = envdir_new();
 	w.envcache = envcache_new(w.loop, w.backend, ENVCACHE_TTL_MS);
 	envdir_add_config(w.envdir, w.gw);
+	/* The registry in DNS, after the config's Environment lines. */
+	if (envdir_add_dns(w.envdir, w.loop, a->cf->dns, err,
+	    sizeof(err)) != 0)
+		log_error("worker %d: DNS registry: %s", a->slot, err);
 	w.stop_timer = loop_timer_new(w.loop, worker_stop_timer, &w);
 	loop_signal(w.loop, SIGTERM, worker_stop, &w);
 	loop_signal(w.loop, SIGINT, worker_stop, &w);

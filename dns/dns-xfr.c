@@ -188,6 +188,12 @@ dns_xfr_feed(struct dns_xfr_state *st, const uint8_t *msg, size_t len,
 			break;
 		}
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+		    ldns_rr_rd_count(rr) < 7) {
+			r = dns_xfr_err(err, errlen, DG_ERR_PROTO, "a "
+			    "malformed SOA record");
+			break;
+		}
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
 		    dns_rr_owner(rr, owner, sizeof(owner)) == 0 &&
 		    strcmp(owner, st->zone) == 0) {
 			if (st->nsoa++ == 0) {

@@ -14,10 +14,10 @@
 
 #include "common/err.h"
 #include "common/xmalloc.h"
+#include "dns/dns-journal.h"
 #include "dns/dns-queue.h"
 
 #define DNS_QUEUE_MAGIC		"devgate-dns-queue 1"
-#define DNS_QUEUE_MAX_LINE	(64 * 1024)
 #define DNS_QUEUE_HSIZE		4096
 
 struct dns_queue {
@@ -36,21 +36,6 @@ struct dns_queue {
 	struct dns_qentry *head, *tail;
 	struct dns_qentry *hash[DNS_QUEUE_HSIZE];
 };
-
-static uint32_t
-dns_queue_crc32(const char *p, size_t len)
-{
-	uint32_t c = 0xffffffffU;
-	size_t i;
-	int k;
-
-	for (i = 0; i < len; i++) {
-		c ^= (unsigned char)p[i];
-		for (k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320U & (0U - (c & 1)));
-	}
-	return c ^ 0xffffffffU;
-}
 
 static size_t
 dns_queue_hashname(const char *s)
@@ -76,125 +61,6 @@ dns_backoff_ms(int attempt, uint64_t base_ms, uint64_t max_ms, uint32_t rnd)
 		d = max_ms;
 	/* Equal jitter: half fixed, half random. */
 	return d / 2 + (d - d / 2) * rnd / UINT32_MAX;
-}
-
-char *
-dns_queue_encode(char op, uint64_t seq, const struct dns_want *w)
-{
-	char *s, *t, *hex;
-	size_t i, k, n;
-
-	s = xasprintf("%c %" PRIu64 " %s %d %zu", op, seq, w->name,
-	    w->pool ? 1 : 0, w->nrr);
-	for (i = 0; i < w->nrr; i++) {
-		n = strlen(w->rr[i].rdata);
-		hex = xmalloc(2 * n + 1);
-		for (k = 0; k < n; k++)
-			snprintf(hex + 2 * k, 3, "%02x",
-			    (unsigned char)w->rr[i].rdata[k]);
-		hex[2 * n] = '\0';
-		t = xasprintf("%s %u %s", s, w->rr[i].type, hex);
-		free(hex);
-		free(s);
-		s = t;
-	}
-	t = xasprintf("%s %08x\n", s, dns_queue_crc32(s, strlen(s)));
-	free(s);
-	return t;
-}
-
-static int
-dns_queue_u64(const char **pp, uint64_t *vp, uint64_t max)
-{
-	const char *p = *pp;
-	uint64_t v = 0;
-
-	if (!isdigit((unsigned char)*p))
-		return -1;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (max - (uint64_t)(*p - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p != ' ')
-		return -1;
-	*pp = p + 1;
-	*vp = v;
-	return 0;
-}
-
-int
-dns_queue_decode(const char *line, size_t len, char *opp, uint64_t *seqp,
-    struct dns_want *w)
-{
-	char buf[DNS_QUEUE_MAX_LINE], *rd = NULL;
-	const char *p, *sp;
-	unsigned crc, byte;
-	uint64_t seq, pool, nrr, type, i, k, hl;
-	size_t nl;
-
-	memset(w, 0, sizeof(*w));
-	if (len < 12 || len >= sizeof(buf) || line[len - 1] != '\n')
-		return DG_ERR_PARSE;
-	memcpy(buf, line, len - 1);
-	buf[len - 1] = '\0';
-	/* Trailing " xxxxxxxx" is the CRC of what precedes it. */
-	nl = len - 1;
-	if (buf[nl - 9] != ' ' || sscanf(buf + nl - 8, "%8x", &crc) != 1 ||
-	    dns_queue_crc32(buf, nl - 9) != crc)
-		return DG_ERR_PARSE;
-	buf[nl - 9] = '\0';
-	if ((buf[0] != '+' && buf[0] != '-') || buf[1] != ' ')
-		return DG_ERR_PARSE;
-	p = buf + 2;
-	if (dns_queue_u64(&p, &seq, UINT64_MAX) != 0 ||
-	    (sp = strchr(p, ' ')) == NULL || sp == p || sp - p > 253)
-		return DG_ERR_PARSE;
-	w->name = xstrndup(p, (size_t)(sp - p));
-	for (i = 0; w->name[i] != '\0'; i++)
-		if (!islower((unsigned char)w->name[i]) &&
-		    !isdigit((unsigned char)w->name[i]) &&
-		    strchr("._-", w->name[i]) == NULL)
-			goto bad;
-	p = sp + 1;
-	if (dns_queue_u64(&p, &pool, 1) != 0)
-		goto bad;
-	w->pool = (int)pool;
-	/* The last number has no space after it when there are no rrs. */
-	nrr = 0;
-	for (; isdigit((unsigned char)*p); p++) {
-		nrr = nrr * 10 + (uint64_t)(*p - '0');
-		if (nrr > 64)
-			goto bad;
-	}
-	for (i = 0; i < nrr; i++) {
-		if (*p++ != ' ' || dns_queue_u64(&p, &type, 65535) != 0)
-			goto bad;
-		for (hl = 0; isxdigit((unsigned char)p[hl]); hl++)
-			;
-		if (hl == 0 || hl % 2 != 0 || hl > 8192)
-			goto bad;
-		rd = xmalloc(hl / 2 + 1);
-		for (k = 0; k < hl / 2; k++) {
-			if (sscanf(p + 2 * k, "%2x", &byte) != 1 || byte == 0)
-				goto bad;
-			rd[k] = (char)byte;
-		}
-		rd[hl / 2] = '\0';
-		p += hl;
-		dns_want_add(w, (uint16_t)type, rd);
-		free(rd);
-		rd = NULL;
-	}
-	if (*p != '\0')
-		goto bad;
-	*opp = buf[0];
-	*seqp = seq;
-	return 0;
-bad:
-	free(rd);
-	dns_want_clear(w);
-	return DG_ERR_PARSE;
 }
 
 /* The in-memory map and list. */
@@ -322,55 +188,6 @@ dns_queue_path(const struct dns_queue *q, const char *name, uint64_t gen)
 	return xasprintf("%s/%s.%" PRIu64, q->dir, name, gen);
 }
 
-static int
-dns_queue_mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir), *s;
-	int r = 0;
-
-	for (s = p + 1; r == 0; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		int end = *s == '\0';
-
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			r = DG_ERR_SYSTEM;
-		if (end)
-			break;
-		*s = '/';
-	}
-	free(p);
-	return r;
-}
-
-/* Read a whole file (at most max bytes); NULL with errno ENOENT if absent. */
-static char *
-dns_queue_slurp(const char *path, size_t max, size_t *lenp)
-{
-	struct stat sb;
-	char *buf;
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	if (fstat(fd, &sb) != 0 || (size_t)sb.st_size > max) {
-		close(fd);
-		errno = EFBIG;
-		return NULL;
-	}
-	buf = xmalloc((size_t)sb.st_size + 1);
-	while (len < (size_t)sb.st_size &&
-	    (n = read(fd, buf + len, (size_t)sb.st_size - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
-}
-
 /* Replay lines from buf; stops at the first bad line. Returns how many
  * bytes were good. */
 static size_t
@@ -384,7 +201,7 @@ dns_queue_replay(struct dns_queue *q, const char *buf, size_t len,
 
 	while (p < buf + len) {
 		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL ||
-		    dns_queue_decode(p, (size_t)(nl - p + 1), &op, &seq,
+		    dns_journal_decode(p, (size_t)(nl - p + 1), &op, &seq,
 		    &w) != 0)
 			break;
 		if (dns_queue_apply(q, op, seq, &w) == DG_ERR_LIMIT)
@@ -404,7 +221,7 @@ dns_queue_load(struct dns_queue *q, char *err, size_t errlen)
 	int limit = 0, n;
 
 	path = dns_queue_path(q, "state", 0);
-	buf = dns_queue_slurp(path, 1U << 30, &len);
+	buf = dns_journal_slurp(path, 1U << 30, &len);
 	if (buf == NULL && errno != ENOENT) {
 		dns_queue_err(err, errlen, DG_ERR_SYSTEM, "%s: %s", path,
 		    strerror(errno));
@@ -422,7 +239,7 @@ dns_queue_load(struct dns_queue *q, char *err, size_t errlen)
 		hdr[nl - buf] = '\0';
 		n = (int)(nl - buf);
 		if (sscanf(hdr + n - 8, "%8x", &crc) != 1 ||
-		    dns_queue_crc32(hdr, (size_t)n - 9) != crc ||
+		    dns_journal_crc32(hdr, (size_t)n - 9) != crc ||
 		    sscanf(hdr, DNS_QUEUE_MAGIC " %" SCNu64 " %" SCNu64, &gen,
 		    &next) != 2) {
 			free(buf);
@@ -442,7 +259,7 @@ dns_queue_load(struct dns_queue *q, char *err, size_t errlen)
 	q->gen = gen;
 	/* The journal of this generation, up to its first bad line. */
 	path = dns_queue_path(q, "journal", gen + 1);
-	if ((buf = dns_queue_slurp(path, 1U << 30, &len)) != NULL) {
+	if ((buf = dns_journal_slurp(path, 1U << 30, &len)) != NULL) {
 		q->jbytes = dns_queue_replay(q, buf, len, &limit);
 		free(buf);
 	}
@@ -453,36 +270,6 @@ corrupt:
 	    "(move it aside to start with an empty queue)", path);
 	free(path);
 	return DG_ERR_PARSE;
-}
-
-static int
-dns_queue_fsync_dir(const char *dir)
-{
-	int fd, r = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return DG_ERR_SYSTEM;
-	if (fsync(fd) != 0)
-		r = DG_ERR_SYSTEM;
-	close(fd);
-	return r;
-}
-
-static int
-dns_queue_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return DG_ERR_SYSTEM;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 int
@@ -507,15 +294,15 @@ dns_queue_compact(struct dns_queue *q)
 	}
 	line = xasprintf(DNS_QUEUE_MAGIC " %" PRIu64 " %" PRIu64, gen,
 	    q->next_seq);
-	hdr = xasprintf("%s %08x\n", line, dns_queue_crc32(line,
+	hdr = xasprintf("%s %08x\n", line, dns_journal_crc32(line,
 	    strlen(line)));
 	free(line);
-	r = dns_queue_write_all(fd, hdr, strlen(hdr));
+	r = dns_journal_write_all(fd, hdr, strlen(hdr));
 	total = strlen(hdr);
 	free(hdr);
 	for (e = q->head; e != NULL && r == 0; e = e->next) {
-		line = dns_queue_encode('+', e->seq, &e->want);
-		r = dns_queue_write_all(fd, line, strlen(line));
+		line = dns_journal_encode('+', e->seq, &e->want);
+		r = dns_journal_write_all(fd, line, strlen(line));
 		total += strlen(line);
 		free(line);
 	}
@@ -527,7 +314,7 @@ dns_queue_compact(struct dns_queue *q)
 	if (r == 0 && rename(tmp, state) != 0)
 		r = DG_ERR_SYSTEM;
 	if (r == 0)
-		r = dns_queue_fsync_dir(q->dir);
+		r = dns_journal_fsync_dir(q->dir);
 	if (r != 0) {
 		unlink(tmp);
 		goto out;
@@ -541,7 +328,7 @@ dns_queue_compact(struct dns_queue *q)
 		close(q->jfd);
 	q->jfd = jfd;
 	unlink(jold);
-	dns_queue_fsync_dir(q->dir);
+	dns_journal_fsync_dir(q->dir);
 	q->gen = gen;
 	q->jbytes = 0;
 	q->sbytes = total;
@@ -634,7 +421,7 @@ dns_queue_open(const char *dir, size_t limit, int flags,
 	}
 	q->dir = xstrdup(dir);
 	if (!(flags & DNS_QUEUE_RDONLY)) {
-		if (dns_queue_mkdirs(dir) != 0) {
+		if (dns_journal_mkdirs(dir) != 0) {
 			r = dns_queue_err(err, errlen, DG_ERR_SYSTEM, "%s: %s",
 			    dir, strerror(errno));
 			goto fail;
@@ -694,13 +481,13 @@ dns_queue_journal(struct dns_queue *q, char op, uint64_t seq,
 
 	if (q->dir == NULL)
 		return 0;
-	line = dns_queue_encode(op, seq, w);
+	line = dns_journal_encode(op, seq, w);
 	len = strlen(line);
-	if (len >= DNS_QUEUE_MAX_LINE) {
+	if (len >= DNS_JOURNAL_MAX_LINE) {
 		free(line);
 		return DG_ERR_TOOBIG;
 	}
-	r = dns_queue_write_all(q->jfd, line, len);
+	r = dns_journal_write_all(q->jfd, line, len);
 	free(line);
 	if (r == 0) {
 		q->jbytes += len;

@@ -57,10 +57,4 @@ size_t	 dns_queue_len(const struct dns_queue *);
 uint64_t dns_backoff_ms(int attempt, uint64_t base_ms, uint64_t max_ms,
 	    uint32_t rnd);
 
-/* One journal/state line for an entry and back (exposed for tests and
- * fuzzing). encode returns a malloc'd line ending in '\n'. */
-char	*dns_queue_encode(char op, uint64_t seq, const struct dns_want *);
-int	 dns_queue_decode(const char *line, size_t len, char *opp,
-	    uint64_t *seqp, struct dns_want *);
-
 #endif

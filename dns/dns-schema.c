@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 #include "dns/dns-name.h"
+#include "dns/dns-quantity.h"
 #include "dns/dns-schema.h"
 
 #define DNS_SCHEMA_MAX_CPU	(1024LL * 1000)		/* 1024 cores */
@@ -110,93 +111,6 @@ dns_strlist_copy(struct dns_strlist *dst, const struct dns_strlist *src)
 
 	for (i = 0; i < src->n; i++)
 		dns_strlist_add(dst, src->v[i]);
-}
-
-int
-dns_schema_quantity(const char *s, int64_t *millip)
-{
-	static const struct {
-		const char	*suffix;
-		int		 pow2;	/* multiply by 2^pow2 */
-		int		 pow10;	/* and 10^pow10 */
-	} sfx[] = {
-		{ "Ki", 10, 0 }, { "Mi", 20, 0 }, { "Gi", 30, 0 },
-		{ "Ti", 40, 0 }, { "Pi", 50, 0 }, { "Ei", 60, 0 },
-		{ "n", 0, -9 }, { "u", 0, -6 }, { "m", 0, -3 }, { "", 0, 0 },
-		{ "k", 0, 3 }, { "M", 0, 6 }, { "G", 0, 9 }, { "T", 0, 12 },
-		{ "P", 0, 15 }, { "E", 0, 18 },
-	};
-	const char *p = s, *rest;
-	uint64_t digits = 0, v;
-	int frac = 0, seen_dot = 0, ndig = 0, pow2 = 0, pow10, e, esign;
-	size_t i;
-
-	if (*p == '+')
-		p++;
-	else if (*p == '-')
-		return DG_ERR_RANGE;
-	for (; *p != '\0'; p++) {
-		if (*p == '.' && !seen_dot) {
-			seen_dot = 1;
-			continue;
-		}
-		if (*p < '0' || *p > '9')
-			break;
-		if (digits > (UINT64_MAX - 9) / 10)
-			return DG_ERR_RANGE;
-		digits = digits * 10 + (uint64_t)(*p - '0');
-		ndig++;
-		if (seen_dot)
-			frac++;
-	}
-	if (ndig == 0)
-		return DG_ERR_PARSE;
-	rest = p;
-	pow10 = 3 - frac;	/* thousandths */
-	if ((*rest == 'e' || *rest == 'E') && rest[1] != '\0' &&
-	    (isdigit((unsigned char)rest[1]) || rest[1] == '-' ||
-	    rest[1] == '+')) {
-		p = rest + 1;
-		esign = 1;
-		if (*p == '-' || *p == '+')
-			esign = *p++ == '-' ? -1 : 1;
-		for (e = 0; *p >= '0' && *p <= '9'; p++) {
-			e = e * 10 + (*p - '0');
-			if (e > 40)
-				return DG_ERR_RANGE;
-		}
-		if (*p != '\0' || p[-1] < '0' || p[-1] > '9')
-			return DG_ERR_PARSE;
-		pow10 += esign * e;
-	} else {
-		for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
-			if (strcmp(rest, sfx[i].suffix) == 0)
-				break;
-		if (i == sizeof(sfx) / sizeof(sfx[0]))
-			return DG_ERR_PARSE;
-		pow2 = sfx[i].pow2;
-		pow10 += sfx[i].pow10;
-	}
-	v = digits;
-	for (; pow2 > 0; pow2--) {
-		if (v > INT64_MAX / 2)
-			return DG_ERR_RANGE;
-		v *= 2;
-	}
-	for (; pow10 > 0; pow10--) {
-		if (v > INT64_MAX / 10)
-			return DG_ERR_RANGE;
-		v *= 10;
-	}
-	for (; pow10 < 0; pow10++) {
-		if (v % 10 != 0)
-			return DG_ERR_RANGE;	/* finer than 1m */
-		v /= 10;
-	}
-	if (v > INT64_MAX)
-		return DG_ERR_RANGE;
-	*millip = (int64_t)v;
-	return 0;
 }
 
 int
@@ -364,7 +278,7 @@ dns_schema_set(struct dns_schema_rec *rec, enum dns_schema_key key,
 		sp->image = xstrdup(v);
 		return 0;
 	case K_CPU:
-		if (dns_schema_quantity(v, &q) != 0 || q <= 0 ||
+		if (dns_quantity_parse(v, &q) != 0 || q <= 0 ||
 		    q > DNS_SCHEMA_MAX_CPU)
 			return dns_schema_err(err, errlen, "cpu: \"%s\" is not "
 			    "a CPU quantity (8, 500m, 1.5; at most 1024)",
@@ -373,7 +287,7 @@ dns_schema_set(struct dns_schema_rec *rec, enum dns_schema_key key,
 		return 0;
 	case K_MEMORY:
 	case K_SCRATCH:
-		if (dns_schema_quantity(v, &q) != 0 || q <= 0 ||
+		if (dns_quantity_parse(v, &q) != 0 || q <= 0 ||
 		    q % 1000 != 0 || q / 1000 > DNS_SCHEMA_MAX_BYTES)
 			return dns_schema_err(err, errlen, "%s: \"%s\" is not "
 			    "a size in bytes (64Gi, 512Mi, 1G)", k, show);
@@ -383,7 +297,7 @@ dns_schema_set(struct dns_schema_rec *rec, enum dns_schema_key key,
 			sp->scratch = q / 1000;
 		return 0;
 	case K_GPU:
-		if (dns_schema_quantity(v, &q) != 0 || q % 1000 != 0 ||
+		if (dns_quantity_parse(v, &q) != 0 || q % 1000 != 0 ||
 		    q / 1000 > DNS_SCHEMA_MAX_GPU)
 			return dns_schema_err(err, errlen, "gpu: \"%s\" is not "
 			    "a whole number 0-%d", show, DNS_SCHEMA_MAX_GPU);

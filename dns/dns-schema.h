@@ -79,10 +79,6 @@ int	 dns_schema_effective(const struct dns_spec *profile,
 void	 dns_spec_clear(struct dns_spec *);
 void	 dns_spec_copy(struct dns_spec *dst, const struct dns_spec *src);
 
-/* A Kubernetes quantity ("500m", "1.5", "64Gi", "1e3") in thousandths of
- * its unit; DG_ERR_PARSE, DG_ERR_RANGE for negative or too large values or
- * precision finer than 1m. */
-int	 dns_schema_quantity(const char *, int64_t *millip);
 /* A user name as devgate accepts it ([a-z_][a-z0-9_.-]{0,31}). */
 int	 dns_schema_user_ok(const char *);
 

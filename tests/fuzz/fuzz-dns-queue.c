@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/dns-journal.h"
 #include "dns/dns-queue.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -16,10 +17,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	char op, op2, *line;
 
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		if (dns_queue_decode(p, (size_t)(nl - p + 1), &op, &seq,
+		if (dns_journal_decode(p, (size_t)(nl - p + 1), &op, &seq,
 		    &w) == 0) {
-			line = dns_queue_encode(op, seq, &w);
-			if (dns_queue_decode(line, strlen(line), &op2, &seq2,
+			line = dns_journal_encode(op, seq, &w);
+			if (dns_journal_decode(line, strlen(line), &op2, &seq2,
 			    &back) != 0 || op2 != op || seq2 != seq ||
 			    !dns_want_equal(&w, &back))
 				abort();

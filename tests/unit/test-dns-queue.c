@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "dns/dns-journal.h"
 #include "dns/dns-queue.h"
 #include "dns/dns-wire.h"
 
@@ -165,7 +166,7 @@ test_queue_torn(void **state)
 	fd = open(path, O_WRONLY | O_APPEND);
 	assert_true(fd >= 0);
 	want(&w, "c", "127.0.0.3");
-	line = dns_queue_encode('+', 99, &w);
+	line = dns_journal_encode('+', 99, &w);
 	assert_int_equal(write(fd, line, strlen(line) - 3),
 	    (ssize_t)strlen(line) - 3);
 	close(fd);
@@ -178,7 +179,7 @@ test_queue_torn(void **state)
 	snprintf(path, sizeof(path), "%s/journal.3", dir);
 	fd = open(path, O_WRONLY | O_APPEND);
 	want(&w, "d", "127.0.0.4");
-	line = dns_queue_encode('+', 100, &w);
+	line = dns_journal_encode('+', 100, &w);
 	line[4] ^= 1;
 	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
 	close(fd);
@@ -289,8 +290,8 @@ test_queue_codec(void **state)
 	w.name = strdup("x._env");
 	w.pool = 1;
 	dns_want_add(&w, DNS_TYPE_TXT, "\"v=devgate1\" \"owner=a b\"");
-	line = dns_queue_encode('+', 42, &w);
-	assert_int_equal(dns_queue_decode(line, strlen(line), &op, &seq,
+	line = dns_journal_encode('+', 42, &w);
+	assert_int_equal(dns_journal_decode(line, strlen(line), &op, &seq,
 	    &back), 0);
 	assert_int_equal(op, '+');
 	assert_int_equal(seq, 42);
@@ -300,7 +301,7 @@ test_queue_codec(void **state)
 	assert_string_equal(back.rr[0].rdata, "\"v=devgate1\" \"owner=a b\"");
 	dns_want_clear(&back);
 	line[2] = '7';
-	assert_int_not_equal(dns_queue_decode(line, strlen(line), &op, &seq,
+	assert_int_not_equal(dns_journal_decode(line, strlen(line), &op, &seq,
 	    &back), 0);
 	free(line);
 	dns_want_clear(&w);

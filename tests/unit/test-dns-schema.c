@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "dns/dns-quantity.h"
 #include "dns/dns-schema.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -38,13 +39,13 @@ test_quantity(void **state)
 
 	(void)state;
 	for (i = 0; i < N(ok); i++) {
-		assert_int_equal(dns_schema_quantity(ok[i].in, &v), 0);
+		assert_int_equal(dns_quantity_parse(ok[i].in, &v), 0);
 		if (v != ok[i].milli)
 			fail_msg("%s: %lld != %lld", ok[i].in, (long long)v,
 			    (long long)ok[i].milli);
 	}
 	for (i = 0; i < N(bad); i++)
-		if (dns_schema_quantity(bad[i], &v) == 0)
+		if (dns_quantity_parse(bad[i], &v) == 0)
 			fail_msg("\"%s\" accepted as %lld", bad[i],
 			    (long long)v);
 }

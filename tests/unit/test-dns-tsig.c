@@ -324,7 +324,8 @@ append_tsig(uint8_t *m, size_t len, const uint8_t *mac, uint16_t maclen,
 	m[off++] = 44;
 	m[off++] = (uint8_t)(maclen >> 8);
 	m[off++] = (uint8_t)maclen;
-	memcpy(m + off, mac, maclen);
+	if (maclen > 0)
+		memcpy(m + off, mac, maclen);
 	off += maclen;
 	m[off++] = (uint8_t)(origid >> 8);
 	m[off++] = (uint8_t)origid;

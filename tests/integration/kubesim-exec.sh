@@ -42,6 +42,11 @@ if [ "$(id -u)" = 0 ]; then
   ks_check "pod /tmp is DIR/pods/NS/NAME/tmp" test "$(cat "$KS_DIR/state/pods/default/box/tmp/marker")" = in-pod
   ks_check "pod /home is DIR/pods/NS/NAME/home" test -f "$KS_DIR/state/pods/default/box/home/h"
   ks_check "host /tmp untouched" test ! -e /tmp/marker
+  k exec box -- sh -c 'echo r >/root/r'
+  ks_check "pod /root is DIR/pods/NS/NAME/root" test -f "$KS_DIR/state/pods/default/box/root/r"
+  ks_check "pod /root has the stock .bashrc, not the host's" \
+    cmp -s "$KS_DIR/state/pods/default/box/root/.bashrc" /usr/share/base-files/dot.bashrc
+  ks_check "host /root untouched" test ! -e /root/r
   ks_check "hostname is the pod name" test "$(k exec box -- cat /proc/sys/kernel/hostname)" = box
   ks_check "exec runs in the pod's cgroup" grep -q kubesim <(k exec box -- cat /proc/self/cgroup)
   ks_check "host binaries visible (/usr/lib/openssh or /bin/sh)" k exec box -- test -x /bin/sh

@@ -37,6 +37,18 @@ def _expand(s, env):
                   lambda m: "$" if m.group(0) == "$$" else env.get(m.group(1), m.group(0)), s)
 
 
+def _root_home(path):
+    """The pod's own /root, as in a Debian-based image: base-files' dot.bashrc and dot.profile, not the host's."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    for src, dst in (("dot.bashrc", ".bashrc"), ("dot.profile", ".profile")):
+        d = os.path.join(path, dst)
+        if not os.path.exists(d):
+            try:
+                shutil.copyfile(os.path.join("/usr/share/base-files", src), d)
+            except OSError:
+                pass
+
+
 class ContainerRun:
     def __init__(self, spec):
         self.spec, self.name = spec, spec["name"]
@@ -89,6 +101,7 @@ class Kubelet:
         if not opts.cgroups:
             self.cg.mode = "none"
         self.use_ns = os.geteuid() == 0 and not opts.no_namespaces
+        self.host_root = getattr(opts, "host_root", False)
         self.sched_changed = asyncio.Event()
         self.tasks = set()
 
@@ -224,6 +237,8 @@ class Kubelet:
             for d in ("home", "tmp", "logs"):
                 os.makedirs(os.path.join(pr.root_dir, d), exist_ok=True)
             os.chmod(os.path.join(pr.root_dir, "tmp"), 0o1777)
+            if self.use_ns and not self.host_root:
+                _root_home(os.path.join(pr.root_dir, "root"))
             pr.start_time = now_rfc3339()
 
             def started(pod):

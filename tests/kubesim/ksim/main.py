@@ -62,6 +62,8 @@ def parse_args(argv):
                     help="do not create cgroups (memory limits then use an RSS watch)")
     ap.add_argument("--no-namespaces", action="store_true",
                     help="run pods without mount/UTS namespaces even as root")
+    ap.add_argument("--host-root", action="store_true",
+                    help="pods see the host's /root instead of their own (as /home and /tmp, per pod)")
     ap.add_argument("--uvloop", action="store_true",
                     help="use uvloop if installed (measured slower for exec streams over TLS; off by default)")
     ap.add_argument("--debug", action="store_true", help="asyncio debug logging to stderr")

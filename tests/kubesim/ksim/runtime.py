@@ -262,7 +262,11 @@ class Sandbox:
         os.chdir(self.workdir)
 
     def spawn_main(self, argv, stdout_fd):
-        home, tmp = (os.path.join(self.root_dir, d).encode() for d in ("home", "tmp"))
+        # The pod's directories are opened before the first bind (the state directory may itself be under /tmp,
+        # /home or /root; after unshare, so that they are in the new namespace) and bound through /proc/self/fd.
+        # /root only when the pod has its own.
+        binds = [(d, ("/" + d).encode()) for d in ("home", "tmp", "root")
+                 if d != "root" or os.path.isdir(os.path.join(self.root_dir, d))]
         name = self.hostname.encode()
 
         def pre():
@@ -270,8 +274,11 @@ class Sandbox:
             if self.use_ns:
                 _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
                 _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
-                _check(_libc.mount(home, b"/home", None, MS_BIND | MS_REC, None), "bind /home")
-                _check(_libc.mount(tmp, b"/tmp", None, MS_BIND | MS_REC, None), "bind /tmp")
+                fds = [(os.open(os.path.join(self.root_dir, d), os.O_PATH | os.O_DIRECTORY), t) for d, t in binds]
+                for fd, target in fds:
+                    _check(_libc.mount(b"/proc/self/fd/%d" % fd, target, None, MS_BIND | MS_REC, None),
+                           "bind " + target.decode())
+                    os.close(fd)
                 _check(_libc.sethostname(name, len(name)), "sethostname")
             self._chdir()
 

@@ -7,8 +7,14 @@
 #   - memory per idle shell session at 100 and 1,000 sessions: PSS of all
 #     devgate processes (which hold each session's API-server stream) vs
 #     PSS of all sshd processes, per session.
+# Both sides log in as root and run root's shell, which reads ~/.bashrc
+# (bash does when SSH_CLIENT is set). By default that home is a stock
+# Debian one on both sides (the pod's own /root, and SetEnv HOME for sshd),
+# so that a developer machine's dotfiles (pyenv init: ~150 ms) do not
+# swamp what is measured; --host-home runs both with the host's /root.
 # Usage: bench/gateway-bench.sh [-c cipher] [-n runs] [-s "100 1000"]
 #        [-g size_MiB] [--no-sftp] [--no-latency] [--no-memory]
+#        [--host-home]
 # Needs a build (scripts/build.sh or DEVGATE=...), kubesim's Python
 # packages, OpenSSH server and client, python3-paramiko.
 set -uo pipefail
@@ -20,7 +26,7 @@ CIPHER=aes128-gcm@openssh.com
 RUNS=50
 SIZES="100 1000"
 GIB_MIB=1024
-do_sftp=1 do_lat=1 do_mem=1
+do_sftp=1 do_lat=1 do_mem=1 host_home=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-c) CIPHER=$2; shift ;;
@@ -30,7 +36,9 @@ while [ $# -gt 0 ]; do
 	--no-sftp) do_sftp=0 ;;
 	--no-latency) do_lat=0 ;;
 	--no-memory) do_mem=0 ;;
-	*) echo "usage: $0 [-c cipher] [-n runs] [-s sizes] [-g MiB]" >&2
+	--host-home) host_home=1 ;;
+	*) echo "usage: $0 [-c cipher] [-n runs] [-s sizes] [-g MiB]" \
+		"[--no-sftp] [--no-latency] [--no-memory] [--host-home]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -56,10 +64,12 @@ trap 'exit 130' INT TERM
 free_port() {
 	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+# Polls the listening sockets rather than connecting: a connection that
+# never authenticates would earn the source a PerSourcePenalties delay.
 wait_port() {
 	local i
 	for i in $(seq 1 300); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		[ -n "$(ss -Hltn "sport = :$1")" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -89,12 +99,15 @@ pss_tree() {
 	echo "$t"
 }
 
-echo "devgate benchmark: $(nproc) CPUs, cipher $CIPHER, $(date -u +%FT%TZ)"
+echo "devgate benchmark: $(nproc) CPUs, cipher $CIPHER, $(date -u +%FT%TZ)," \
+	"$([ $host_home = 1 ] && echo "host's /root" || echo "stock home")"
 
 # --- devgate with kubesim.
 SIM_PORT=$(free_port)
-"$KUBESIM" --listen "127.0.0.1:$SIM_PORT" --dir "$W/sim" >"$W/sim.out" \
-	2>"$W/sim.err" &
+SIM_OPTS=()
+[ $host_home = 1 ] && SIM_OPTS+=(--host-root)
+"$KUBESIM" --listen "127.0.0.1:$SIM_PORT" --dir "$W/sim" "${SIM_OPTS[@]}" \
+	>"$W/sim.out" 2>"$W/sim.err" &
 SIM_PID=$!
 PIDS+=("$SIM_PID")
 for i in $(seq 1 300); do grep -qx ready "$W/sim.out" && break; sleep 0.1; done
@@ -134,6 +147,14 @@ SSHD_PORT=$(free_port)
 ssh-keygen -q -t ed25519 -N '' -f "$W/sshd_host_key"
 cp "$W/keys/id.pub" "$W/ak/sshd"
 SFTP_SERVER=/usr/lib/openssh/sftp-server
+# The same stock home as the pod's /root (kubesim copies these two files).
+SSHD_ENV=
+if [ $host_home = 0 ]; then
+	mkdir -p "$W/sshd-home"
+	cp /usr/share/base-files/dot.bashrc "$W/sshd-home/.bashrc"
+	cp /usr/share/base-files/dot.profile "$W/sshd-home/.profile"
+	SSHD_ENV="SetEnv HOME=$W/sshd-home"
+fi
 cat >"$W/sshd_config" <<EOF
 Port $SSHD_PORT
 ListenAddress 127.0.0.1
@@ -149,6 +170,7 @@ MaxStartups 2000
 MaxSessions 10
 LogLevel ERROR
 Subsystem sftp $SFTP_SERVER
+$SSHD_ENV
 EOF
 mkdir -p /run/sshd
 /usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/sshd.log" &

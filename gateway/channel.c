@@ -281,8 +281,10 @@ ch_bs_error(void *arg, int err, const char *reason)
 	struct channel *c = arg;
 	struct session *s = c->s;
 
+	/* (Not when the API server refused devgate's credentials: 401 was
+	 * already retried with a re-read token, 403 will not change.) */
 	if (!c->bs_open && !c->retried && c->argv != NULL && c->bytes_in == 0 &&
-	    !c->ssh_closed) {
+	    !c->ssh_closed && err != DG_ERR_DENIED && err != DG_ERR_AUTH) {
 		c->retried = 1;
 		session_log(s, LOG_L_VERBOSE, "channel %d: stream refused: %s "
 		    "(%s); looking %s up again", c->id, reason != NULL ?
@@ -310,7 +312,11 @@ ch_stream_failed(struct channel *c, int err, const char *reason)
 	session_log(s, LOG_L_INFO, "channel %d: %s stream %s: %s (%s)", c->id,
 	    auth_chan_name(c->kind), c->bs_open ? "lost" : "refused",
 	    reason != NULL ? reason : "", dg_strerror(err));
-	if (c->final_msg == NULL)
+	if (c->final_msg == NULL && !c->bs_open && err == DG_ERR_DENIED)
+		c->final_msg = xasprintf("devgate: cannot start a session in "
+		    "%s: the cluster does not permit it; please tell your "
+		    "administrator", s->env);
+	else if (c->final_msg == NULL)
 		c->final_msg = xasprintf(c->bs_open ?
 		    "devgate: the connection to %s was lost" :
 		    "devgate: cannot start a session in %s right now; try "
@@ -324,6 +330,18 @@ static const struct bstream_cbs ch_bs_cbs = {
 	ch_bs_open, ch_bs_data, ch_bs_drain, ch_bs_exit, ch_bs_error,
 };
 
+void
+channel_stream_data(void *arg, int fd, const void *buf, size_t len)
+{
+	ch_bs_data(arg, fd, buf, len);
+}
+
+void
+channel_stream_drain(void *arg)
+{
+	ch_bs_drain(arg);
+}
+
 /* Open and dispatch. */
 
 void
@@ -334,6 +352,10 @@ channel_open_message(struct session *s, ssh_message msg)
 	const char *why = NULL;
 	ssh_channel ch;
 
+	if (ssh_message_subtype(msg) == SSH_CHANNEL_DIRECT_TCPIP) {
+		chan_forward_open(s, msg);
+		return;
+	}
 	if (ssh_message_subtype(msg) != SSH_CHANNEL_SESSION) {
 		session_log(s, LOG_L_VERBOSE, "channel open of type %d "
 		    "refused: not supported", ssh_message_subtype(msg));
@@ -357,19 +379,34 @@ channel_open_message(struct session *s, ssh_message msg)
 		return;
 	}
 	ssh_message_free(msg);
-	c = xcalloc(1, sizeof(*c));
-	c->s = s;
-	c->ch = ch;
-	c->id = s->next_chan++;
-	c->kind = AUTH_CHAN_SESSION;
+	c = channel_create(s, AUTH_CHAN_SESSION);
 	c->counted = 1;
+	s->nsessions++;
+	channel_attach(c, ch);
+}
+
+struct channel *
+channel_create(struct session *s, enum auth_chan kind)
+{
+	struct channel *c = xcalloc(1, sizeof(*c));
+
+	c->s = s;
+	c->id = s->next_chan++;
+	c->kind = kind;
 	c->cols = 80;
 	c->rows = 24;
 	c->exit_status = -1;
 	c->started_ms = loop_clock_ms();
 	bufq_init(&c->out, CHANNEL_OUT_MAX, CHANNEL_OUT_HIGH, CHANNEL_OUT_LOW);
 	bufq_init(&c->err, CHANNEL_OUT_MAX, CHANNEL_OUT_HIGH, CHANNEL_OUT_LOW);
-	s->nsessions++;
+	TAILQ_INSERT_TAIL(&s->channels, c, entry);
+	return c;
+}
+
+void
+channel_attach(struct channel *c, ssh_channel ch)
+{
+	c->ch = ch;
 	ssh_callbacks_init(&c->cb);
 	c->cb.userdata = c;
 	c->cb.channel_data_function = ch_ssh_data;
@@ -378,7 +415,6 @@ channel_open_message(struct session *s, ssh_message msg)
 	c->cb.channel_signal_function = ch_ssh_signal;
 	c->cb.channel_write_wontblock_function = ch_ssh_wontblock;
 	ssh_set_channel_callbacks(ch, &c->cb);
-	TAILQ_INSERT_TAIL(&s->channels, c, entry);
 }
 
 void
@@ -387,7 +423,8 @@ channel_request_message(struct session *s, ssh_message msg)
 	struct channel *c;
 
 	c = channel_find(s, ssh_message_channel_request_channel(msg));
-	if (c == NULL || c->done || c->ssh_closed) {
+	/* direct-tcpip channels take no requests. */
+	if (c == NULL || c->done || c->ssh_closed || c->fwd != NULL) {
 		ssh_message_reply_default(msg);
 		ssh_message_free(msg);
 		return;
@@ -534,7 +571,8 @@ ch_release(struct channel *c)
 	struct session *s = c->s;
 	int i;
 
-	if (c->kind != AUTH_CHAN_SESSION)
+	/* (A forward refused before it opened has nothing to close.) */
+	if (c->kind != AUTH_CHAN_SESSION && c->ch != NULL)
 		auth_audit_channel_close(s->w->auth, &s->peer, c->id, c->kind,
 		    c->bytes_in, c->bytes_out, loop_clock_ms() - c->started_ms,
 		    c->exit_status);
@@ -543,6 +581,7 @@ ch_release(struct channel *c)
 	envcache_cancel(c->eop);
 	c->eop = NULL;
 	chan_session_close_signals(c);
+	chan_forward_free(c);
 	if (s->chan_held_c == c) {
 		ssh_message_free(s->chan_held);
 		s->chan_held = NULL;
@@ -572,6 +611,16 @@ ch_pump(struct channel *c)
 {
 	struct session *s = c->s;
 
+	/* A forward whose open is not answered yet (chan-forward.c). */
+	if (c->fwd != NULL && c->ch == NULL) {
+		switch (chan_forward_pending(c)) {
+		case 0:
+			return;
+		case -1:
+			ch_release(c);
+			return;
+		}
+	}
 	if (c->ssh_closed) {
 		/* The client is gone: nothing more to say to it. */
 		if (!c->done && c->bs != NULL)
@@ -650,7 +699,8 @@ channel_notify_all(struct session *s, const char *msg)
 	struct channel *c;
 
 	TAILQ_FOREACH(c, &s->channels, entry) {
-		if (c->done || c->ssh_closed || c->ch == NULL || !c->started)
+		if (c->done || c->ssh_closed || c->ch == NULL || !c->started ||
+		    c->fwd != NULL)
 			continue;
 		ch_write_q(c, &c->err, 1);
 		ssh_channel_write_stderr(c->ch, msg, (uint32_t)strlen(msg));

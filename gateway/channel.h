@@ -30,7 +30,16 @@ struct envcache_op;
 #define CHANNEL_WRITE_GATHER	(128 * 1024)	/* bytes per SSH write */
 #define CHANNEL_MAX_ENV		64
 
+/* direct-tcpip (chan-forward.c): target length, forwards at once per
+ * connection (not counted in MaxSessions, as sshd), and the quiet time
+ * after the upgrade that counts as "connected" (see chan-forward.c). */
+#define CHAN_FORWARD_HOST_MAX	255
+#define CHAN_FORWARD_MAX	256
+#define CHAN_FORWARD_SETTLE_MIN	50
+#define CHAN_FORWARD_SETTLE_MAX	500
+
 struct channel_sig;
+struct chan_fwd;
 
 struct channel {
 	struct session		*s;		/* parent, not owned */
@@ -41,6 +50,7 @@ struct channel {
 	enum auth_chan		 kind;		/* SESSION until started */
 	char			*detail;	/* command, for logs/audit */
 	int			 counted;	/* in s->nsessions */
+	struct chan_fwd		*fwd;		/* direct-tcpip state */
 
 	/* Requests before the start. */
 	int			 pty;
@@ -105,6 +115,28 @@ int	 channel_start(struct channel *, ssh_message, enum auth_chan,
 	    char **argv, int filter);
 /* Finish with a line on stderr and an exit status, no stream. */
 void	 channel_fail(struct channel *, const char *line, int status);
+
+/* Used by chan-forward.c. */
+/* A channel of kind for s, in its list, with no SSH channel yet. */
+struct channel *channel_create(struct session *, enum auth_chan);
+/* The SSH channel is open: relay through c from now on. */
+void	 channel_attach(struct channel *, ssh_channel);
+/* The relay's stream callbacks (output, room for input again). */
+void	 channel_stream_data(void *arg, int fd, const void *, size_t);
+void	 channel_stream_drain(void *arg);
+
+/* chan-forward.c */
+void	 chan_forward_open(struct session *, ssh_message);
+/* An open not answered yet: 0 wait, 1 accepted (relay), -1 refused
+ * (release the channel). */
+int	 chan_forward_pending(struct channel *);
+void	 chan_forward_free(struct channel *);
+/* Pure: does host name the environment env itself (localhost, 127.0.0.1,
+ * ::1, env, env.zone)? zone may be NULL. */
+int	 chan_forward_target_ok(const char *host, const char *env,
+	    const char *zone);
+/* Pure: the quiet time after an upgrade that took upgrade_ms. */
+uint64_t chan_forward_settle_ms(uint64_t upgrade_ms);
 
 /* chan-session.c */
 void	 chan_session_request(struct channel *, ssh_message);

@@ -257,6 +257,23 @@ ks_send_resize(struct k8s_stream *s)
 	ks_queue_msg(s, 4, json, (size_t)n);
 }
 
+/* v4 port-forward has no half-close: the end of our input is a Close,
+ * queued behind the data so that it goes out first; what the server sends
+ * until its own Close is still delivered. */
+static void
+ks_pf_close(struct k8s_stream *s)
+{
+	uint8_t pl[WS_CTRL_MAX];
+	size_t n;
+
+	if (s->stdin_closed)
+		return;
+	s->stdin_closed = 1;
+	n = ws_close_payload(pl, WS_CLOSE_NORMAL, NULL);
+	k8s_stream_queue_control(s, WS_OP_CLOSE, pl, n);
+	s->sent_close = 1;
+}
+
 void
 k8s_stream_send_eof(struct k8s_stream *s)
 {
@@ -412,7 +429,9 @@ k8s_stream_opened(struct k8s_stream *s)
 	loop_timer_stop(s->timer);
 	if (s->opts.ping_ms > 0)
 		loop_timer_start(s->timer, (uint64_t)s->opts.ping_ms);
-	if (s->eof_pending && s->v5) {
+	if (s->eof_pending && s->kind == KS_PF)
+		ks_pf_close(s);
+	else if (s->eof_pending && s->v5) {
 		k8s_stream_send_eof(s);
 		s->stdin_closed = 1;
 	}
@@ -495,7 +514,8 @@ ks_timer(void *arg)
 		    "API server stopped answering WebSocket pings");
 		return;
 	}
-	if (bufq_space(&s->sendq) >= WS_HDR_MAX + WS_CTRL_MAX)
+	/* (Nothing may follow a Close.) */
+	if (!s->sent_close && bufq_space(&s->sendq) >= WS_HDR_MAX + WS_CTRL_MAX)
 		k8s_stream_queue_control(s, WS_OP_PING, NULL, 0);
 	loop_timer_start(s->timer, (uint64_t)s->opts.ping_ms);
 }
@@ -655,8 +675,10 @@ k8s_stream_close_stdin(struct bstream *b)
 
 	if (s->dead || s->state == KS_DONE)
 		return DG_ERR_CLOSED;
-	if (s->kind == KS_PF)
-		return DG_ERR_NOTSUP;
+	if (s->kind == KS_PF && s->state == KS_OPEN) {
+		ks_pf_close(s);
+		return 0;
+	}
 	if (s->state != KS_OPEN) {
 		s->eof_pending = 1;
 		return 0;

@@ -138,12 +138,7 @@ else
 	tst_log "plink not installed: skipped"
 fi
 
-# Forwarding is not part of this gateway yet: refused, nothing breaks.
-gw_ssh alice+dev -o LogLevel=INFO -W localhost:22 gw </dev/null >/dev/null \
-	2>"$err"
-rc=$?
-tst_check "ssh -W (direct-tcpip) is refused ($rc)" test $rc -eq 255
-tst_check "... as an SSH-level refusal" grep -q 'open failed' "$err"
+# direct-tcpip (-L, -W) is tested in gateway-forward.sh; -R is refused.
 got=$(gw_ssh alice+dev -N -o ExitOnForwardFailure=yes -R 0:localhost:22 gw \
 	2>&1 </dev/null)
 tst_check "ssh -R (tcpip-forward) is refused" \

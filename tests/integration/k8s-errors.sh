@@ -1,12 +1,13 @@
 #!/bin/bash
 # k8s-errors.sh: failures end streams with error() and a reason, never a
-# hang or a crash: wrong token (401), forbidden (403, from a stub: kubesim
-# has no RBAC), unreachable server, API server gone mid-stream, pod
-# deleted mid-stream, a server that does not speak HTTP.
+# hang or a crash: wrong token (401), forbidden (403, kubesim's read-only
+# principal: REST writes, exec and port-forward), unreachable server, API
+# server gone mid-stream, pod deleted mid-stream, a server that does not
+# speak HTTP (a stub).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/lib-k8s.sh"
 
-k8s_start_sim
+k8s_start_sim --readonly-token "readonly-$$"
 D=$TST_DIR
 k8s_pod dev alice alice-dev || { tst_fail "pod did not start"; tst_done; }
 
@@ -28,46 +29,42 @@ tst_check "unreachable API server: error() (not a hang)" [ $rc -eq 100 ]
 tst_check "  reason: service unavailable, connection refused" \
 	grep -q "error: service unavailable: connect: Connection refused" "$D/dead"
 
-# A stub answering every request with 403 Forbidden and a Status body.
-STUB=$(tst_free_port)
+# 403 Forbidden, worded by the RBAC authorizer: the read-only principal
+# may look (get, list) but not create, exec or port-forward.
+RO=$K8S_DIR/kubeconfig-readonly
+"$PROBE" -k "$RO" find dev alice >"$D/403f" 2>&1
+tst_check "read-only: REST reads work" grep -q "phase=running" "$D/403f"
+k8s_manifest alice-ro debian:12 '["sleep","infinity"]' >"$D/ro.json"
+"$PROBE" -k "$RO" start ro alice "$D/ro.json" >"$D/403r" 2>&1
+tst_check "forbidden: REST writes fail with 'permission denied'" \
+	grep -q "error: permission denied" "$D/403r"
+"$PROBE" -k "$RO" exec alice-dev true </dev/null >"$D/403" 2>&1
+rc=$?
+tst_check "forbidden (no pods/exec): error()" [ $rc -eq 100 ]
+tst_check "  reason carries the Status message" grep -q \
+	'permission denied: upgrade refused: 403 pods "alice-dev" is forbidden: User "system:serviceaccount:default:readonly"' \
+	"$D/403"
+"$PROBE" -k "$RO" pf alice-dev 80 </dev/null >"$D/403pf" 2>&1
+rc=$?
+tst_check "forbidden (no pods/portforward): error()" [ $rc -eq 100 ]
+tst_check "  reason carries the Status message" grep -q \
+	'permission denied: upgrade refused: 403 pods "alice-dev" is forbidden' \
+	"$D/403pf"
+
+# A stub that does not speak HTTP at all.
 cat >"$D/stub.py" <<'PY'
-import http.server, json, sys
+import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
     def answer(self):
-        mode = sys.argv[2]
-        if mode == "garbage":
-            self.wfile.write(b"SSH-2.0-not-http\r\n\r\n")
-            return
-        body = json.dumps({"kind": "Status", "apiVersion": "v1", "metadata": {},
-            "status": "Failure", "reason": "Forbidden", "code": 403,
-            "message": 'pods "alice-dev" is forbidden: User "system:serviceaccount:gw:ssh-gateway" '
-                       'cannot get resource "pods/exec" in API group "" in the namespace "default"'}).encode()
-        self.send_response(403)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(b"SSH-2.0-not-http\r\n\r\n")
     do_GET = do_POST = do_DELETE = answer
     def log_message(self, *a):
         pass
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
-$PY "$D/stub.py" "$STUB" forbid &
-tst_track_pid $!
-sed "s#https://127.0.0.1:[0-9]*#http://127.0.0.1:$STUB#" "$KUBECONFIG" >"$D/stub.kc"
 port_open() { $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1"; }
-tst_wait_for 20 port_open "$STUB"
-"$PROBE" -k "$D/stub.kc" find dev alice >"$D/403r" 2>&1
-tst_check "forbidden: REST calls fail with 'permission denied'" \
-	grep -q "error: permission denied" "$D/403r"
-"$PROBE" -k "$D/stub.kc" exec alice-dev true </dev/null >"$D/403" 2>&1
-rc=$?
-tst_check "forbidden (revoked pods/exec): error()" [ $rc -eq 100 ]
-tst_check "  reason carries the Status message" \
-	grep -q 'permission denied: upgrade refused: 403 pods "alice-dev" is forbidden' "$D/403"
-
 GARB=$(tst_free_port)
-$PY "$D/stub.py" "$GARB" garbage &
+$PY "$D/stub.py" "$GARB" &
 tst_track_pid $!
 sed "s#https://127.0.0.1:[0-9]*#http://127.0.0.1:$GARB#" "$KUBECONFIG" >"$D/garb.kc"
 tst_wait_for 20 port_open "$GARB"

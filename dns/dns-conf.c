@@ -222,9 +222,9 @@ static const struct conf_keyword dns_conf_kw[] = {
 	{ "DNSRecordTTL", CONF_TIME, offsetof(struct dns_config, ttl), "60",
 	    0, 1, 86400 },
 	DNS_CUSTOM_STR("DNSOwnerId", owner_id, "devgate"),
+	/* No default here: the gateway derives StateDirectory/dns. */
 	{ "DNSStateDirectory", CONF_PATH,
-	    offsetof(struct dns_config, state_dir), "/var/lib/devgate/dns",
-	    0 },
+	    offsetof(struct dns_config, state_dir), NULL, 0 },
 	{ "DNSRefreshInterval", CONF_TIME, offsetof(struct dns_config,
 	    refresh), "30", 0, 1, 86400 },
 	{ "DNSSyncInterval", CONF_TIME, offsetof(struct dns_config,

@@ -554,6 +554,7 @@ static int
 sc_finish(struct servconf *sc, char *err, size_t errlen)
 {
 	struct gateway_config *gw = &sc->gw;
+	struct dns_config *dns = sc->dns;
 	size_t i, j;
 	char *p;
 	int r;
@@ -562,6 +563,11 @@ sc_finish(struct servconf *sc, char *err, size_t errlen)
 		return r;
 	sc_expand(&gw->state_dir);
 	sc_expand(&gw->pid_file);
+	sc_expand(&dns->state_dir);
+	/* The DNS queue lives under StateDirectory unless placed elsewhere. */
+	if (dns->state_dir == NULL && gw->state_dir != NULL &&
+	    !conf_isset(&sc->conf, "DNSStateDirectory"))
+		dns->state_dir = xasprintf("%s/dns", gw->state_dir);
 	sc_expand(&gw->kubeconfig);
 	for (i = 0; i < gw->hostkeys.n; i++) {
 		p = servconf_expand_path(gw->hostkeys.v[i]);

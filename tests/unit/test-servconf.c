@@ -15,6 +15,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "auth/auth-conf.h"
+#include "dns/dns-conf.h"
 #include "gateway/servconf.h"
 
 static char *
@@ -82,6 +83,17 @@ test_defaults(void **state)
 	assert_string_equal(sc.gw.hostkeys.v[0],
 	    "/var/lib/devgate/ssh_host_ed25519_key");
 	assert_non_null(sc.auth);
+	assert_string_equal(((struct dns_config *)sc.dns)->state_dir,
+	    "/var/lib/devgate/dns");
+	servconf_free(&sc);
+
+	/* The DNS queue follows StateDirectory unless placed elsewhere. */
+	t_ok(&sc, "StateDirectory /srv/dg\n");
+	assert_string_equal(((struct dns_config *)sc.dns)->state_dir,
+	    "/srv/dg/dns");
+	servconf_free(&sc);
+	t_ok(&sc, "StateDirectory /srv/dg\nDNSStateDirectory /q\n");
+	assert_string_equal(((struct dns_config *)sc.dns)->state_dir, "/q");
 	servconf_free(&sc);
 }
 

@@ -47,8 +47,11 @@ struct dns_resolve {
 	struct loop_timer	*timer;
 	struct dns_resolve_op	*ops;
 	size_t			 pending;
+	int			 flags;		/* DNS_RESOLVE_* */
 	int			 destroying;
 };
+
+#define DNS_RESOLVE_WAIT_MAX_MS	120000
 
 static pthread_once_t dns_resolve_once = PTHREAD_ONCE_INIT;
 static int dns_resolve_lib_status = ARES_SUCCESS;
@@ -282,24 +285,43 @@ int
 dns_resolve_new(struct loop *loop, const char *servers, int timeout_ms,
     struct dns_resolve **rp)
 {
+	return dns_resolve_new_flags(loop, servers, timeout_ms, 0, rp);
+}
+
+int
+dns_resolve_new_flags(struct loop *loop, const char *servers, int timeout_ms,
+    int flags, struct dns_resolve **rp)
+{
 	struct dns_resolve *r;
 	struct ares_options o;
 	int mask, st;
 
+	if (flags & ~DNS_RESOLVE_SYSTEM)
+		return DG_ERR_INVAL;
 	pthread_once(&dns_resolve_once, dns_resolve_lib_init);
 	if (dns_resolve_lib_status != ARES_SUCCESS)
 		return DG_ERR_INTERNAL;
 	r = xcalloc(1, sizeof(*r));
 	r->loop = loop;
+	r->flags = flags;
 	memset(&o, 0, sizeof(o));
-	o.flags = ARES_FLAG_NOSEARCH;
-	o.lookups = (char *)"b";
+	o.flags = (flags & DNS_RESOLVE_SEARCH) ? 0 : ARES_FLAG_NOSEARCH;
+	/* "f": the hosts file, "b": DNS (the order of nsswitch's "files
+	 * dns"). */
+	o.lookups = (char *)((flags & DNS_RESOLVE_HOSTS) ? "fb" : "b");
 	o.timeout = timeout_ms > 0 ? timeout_ms : 2000;
 	o.tries = 2;
 	o.sock_state_cb = dns_resolve_sock_state;
 	o.sock_state_cb_data = r;
 	mask = ARES_OPT_FLAGS | ARES_OPT_LOOKUPS | ARES_OPT_TIMEOUTMS |
 	    ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
+	/* No search list at all: c-ares 1.18's getaddrinfo searches even
+	 * with ARES_FLAG_NOSEARCH. */
+	if (!(flags & DNS_RESOLVE_SEARCH)) {
+		o.domains = NULL;
+		o.ndomains = 0;
+		mask |= ARES_OPT_DOMAINS;
+	}
 	if ((st = ares_init_options(&r->ch, &o, mask)) != ARES_SUCCESS) {
 		free(r);
 		return st == ARES_ENOMEM ? DG_ERR_NOMEM : DG_ERR_SYSTEM;
@@ -385,6 +407,8 @@ dns_resolve_addr(struct dns_resolve *r, const char *name, int family,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_flags = ARES_AI_NOSORT;
+	if (r->flags & DNS_RESOLVE_HOSTS)
+		hints.ai_flags |= ARES_AI_ENVHOSTS;
 	ares_getaddrinfo(r->ch, name, NULL, &hints, dns_resolve_addr_done, op);
 	dns_resolve_rearm(r);
 	return 0;
@@ -419,4 +443,58 @@ size_t
 dns_resolve_pending(const struct dns_resolve *r)
 {
 	return r->pending;
+}
+
+struct dns_resolve_wait {
+	int		 done;
+	int		 err;
+	struct dns_addr	*out;
+	size_t		 max, n;
+};
+
+static void
+dns_resolve_wait_cb(void *arg, int err, const struct dns_addr *addrs,
+    size_t n)
+{
+	struct dns_resolve_wait *w = arg;
+
+	w->done = 1;
+	w->err = err;
+	for (w->n = 0; err == 0 && w->n < n && w->n < w->max; w->n++)
+		w->out[w->n] = addrs[w->n];
+}
+
+int
+dns_resolve_addr_wait(const char *servers, int timeout_ms, int flags,
+    const char *name, int family, struct dns_addr *out, size_t max,
+    size_t *np)
+{
+	struct dns_resolve_wait w;
+	struct dns_resolve *r = NULL;
+	struct loop *loop;
+	uint64_t deadline;
+	int err;
+
+	if ((loop = loop_new()) == NULL)
+		return DG_ERR_SYSTEM;
+	memset(&w, 0, sizeof(w));
+	w.out = out;
+	w.max = max;
+	if ((err = dns_resolve_new_flags(loop, servers, timeout_ms, flags,
+	    &r)) != 0 || (err = dns_resolve_addr(r, name, family,
+	    dns_resolve_wait_cb, &w, NULL)) != 0)
+		goto out;
+	/* c-ares ends every query with an answer or its own timeout; the
+	 * deadline only guards against a bug. */
+	deadline = loop_clock_ms() + DNS_RESOLVE_WAIT_MAX_MS;
+	while (!w.done && loop_clock_ms() < deadline)
+		loop_run_once(loop, 1000);
+	err = w.done ? w.err : DG_ERR_TIMEOUT;
+	if (err == 0)
+		*np = w.n;
+out:
+	dns_resolve_free(r);
+	loop_run_once(loop, 0);	/* deferred frees */
+	loop_free(loop);
+	return err;
 }

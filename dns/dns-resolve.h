@@ -37,10 +37,36 @@ typedef void dns_resolve_soa_cb(void *arg, int err, const char *mname,
  * host[:port] / [v6]:port (ports allowed, unlike resolv.conf).
  * timeout_ms: per try (two tries per server); 0 for 2000.
  * /etc/hosts is not consulted and no search domains are applied: names are
- * taken as absolute.
+ * taken as absolute (what the dns area wants: its names are DNS names).
  */
 int	 dns_resolve_new(struct loop *, const char *servers, int timeout_ms,
 	    struct dns_resolve **);
+
+/* Flags of dns_resolve_new_flags(). */
+#define DNS_RESOLVE_HOSTS	0x1	/* the hosts file first: /etc/hosts,
+					   or the file $CARES_HOSTS names
+					   (c-ares' variable; for tests) */
+#define DNS_RESOLVE_SEARCH	0x2	/* names with fewer dots than ndots:
+					   resolv.conf's search list first */
+/* What getaddrinfo would do, for names from outside the dns area
+ * (kubeconfig servers, URLs): the hosts file, then DNS with the search
+ * list. */
+#define DNS_RESOLVE_SYSTEM	(DNS_RESOLVE_HOSTS | DNS_RESOLVE_SEARCH)
+
+/* As dns_resolve_new, with DNS_RESOLVE_* flags. Hosts file answers carry
+ * no TTL (0). */
+int	 dns_resolve_new_flags(struct loop *, const char *servers,
+	    int timeout_ms, int flags, struct dns_resolve **);
+
+/*
+ * One lookup that blocks the caller until it is answered or times out,
+ * on a private loop: for start-up, before the caller's own loop serves
+ * anything. Up to max addresses go to out; *np is set on success. Errors
+ * as in the callbacks below.
+ */
+int	 dns_resolve_addr_wait(const char *servers, int timeout_ms, int flags,
+	    const char *name, int family, struct dns_addr *out, size_t max,
+	    size_t *np);
 /* Cancels every pending op without calling its callback. NULL is fine. */
 void	 dns_resolve_free(struct dns_resolve *);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/loop.h"
@@ -274,6 +275,118 @@ test_resolve_cancel(void **state)
 	assert_int_equal(res.done, 0);
 }
 
+/* DNS_RESOLVE_HOSTS: the hosts file ($CARES_HOSTS here) answers first,
+ * with no query; names it lacks go to DNS. Without the flag the file is
+ * never read. */
+static void
+test_resolve_hosts_file(void **state)
+{
+	struct fixture *f = *state;
+	struct dns_resolve *sys;
+	struct result res = { 0 }, dns = { 0 }, plain = { 0 };
+	char servers[64], path[] = "/tmp/test-dns-resolve-hosts.XXXXXX";
+	FILE *fp;
+	int fd, n;
+
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fprintf(fp, "# test\n127.0.0.9 hosts.test alias.test\n"
+	    "fd00::9 hosts.test\n");
+	fclose(fp);
+	setenv("CARES_HOSTS", path, 1);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%d",
+	    dns_fake_port(f->fake));
+	assert_int_equal(dns_resolve_new_flags(f->loop, servers, 300,
+	    DNS_RESOLVE_HOSTS, &sys), 0);
+	assert_int_equal(dns_resolve_new_flags(f->loop, servers, 300, 0x40,
+	    &sys), DG_ERR_INVAL);
+	assert_int_equal(dns_resolve_new_flags(f->loop, servers, 300,
+	    DNS_RESOLVE_HOSTS, &sys), 0);
+	assert_int_equal(dns_resolve_addr(sys, "hosts.test", AF_UNSPEC,
+	    addr_cb, &res, NULL), 0);
+	run_until(f, &res.done, 3000);
+	assert_int_equal(res.err, 0);
+	assert_int_equal(res.n, 2);
+	assert_string_equal(res.addr[0], "127.0.0.9");
+	assert_string_equal(res.addr[1], "fd00::9");
+	assert_int_equal(res.ttl[0], 0);
+	assert_int_equal(dns_fake_count(f->fake), 0);
+	/* Not in the file: DNS. */
+	assert_int_equal(dns_resolve_addr(sys, "a.test", AF_INET, addr_cb,
+	    &dns, NULL), 0);
+	run_until(f, &dns.done, 3000);
+	assert_int_equal(dns.err, 0);
+	assert_string_equal(dns.addr[0], "127.0.0.7");
+	n = dns_fake_count(f->fake);
+	assert_true(n > 0);
+	/* The dns area's resolver never reads the file. */
+	assert_int_equal(dns_resolve_addr(f->r, "alias.test", AF_INET,
+	    addr_cb, &plain, NULL), 0);
+	run_until(f, &plain.done, 3000);
+	assert_int_equal(plain.err, DG_ERR_NOTFOUND);
+	assert_true(dns_fake_count(f->fake) > n);
+	dns_resolve_free(sys);
+	unsetenv("CARES_HOSTS");
+	unlink(path);
+}
+
+/* DNS_RESOLVE_SEARCH: a short name gets the search list (LOCALDOMAIN,
+ * which c-ares reads like resolv.conf's "search"); without it, never. */
+static void
+test_resolve_search(void **state)
+{
+	struct fixture *f = *state;
+	struct dns_resolve *sys;
+	struct result res = { 0 }, plain = { 0 };
+	char servers[64];
+
+	snprintf(servers, sizeof(servers), "127.0.0.1:%d",
+	    dns_fake_port(f->fake));
+	setenv("LOCALDOMAIN", "test", 1);
+	assert_int_equal(dns_resolve_new_flags(f->loop, servers, 300,
+	    DNS_RESOLVE_SEARCH, &sys), 0);
+	assert_int_equal(dns_resolve_addr(sys, "a", AF_INET, addr_cb, &res,
+	    NULL), 0);
+	run_until(f, &res.done, 3000);
+	assert_int_equal(res.err, 0);
+	assert_string_equal(res.addr[0], "127.0.0.7");
+	dns_resolve_free(sys);
+	/* f->r was made before LOCALDOMAIN; make one after it, without the
+	 * flag. */
+	assert_int_equal(dns_resolve_new(f->loop, servers, 300, &sys), 0);
+	assert_int_equal(dns_resolve_addr(sys, "a", AF_INET, addr_cb, &plain,
+	    NULL), 0);
+	run_until(f, &plain.done, 3000);
+	assert_int_equal(plain.err, DG_ERR_NOTFOUND);
+	dns_resolve_free(sys);
+	unsetenv("LOCALDOMAIN");
+}
+
+/* The blocking form for start-up, on its own loop. */
+static void
+test_resolve_wait(void **state)
+{
+	struct fixture *f = *state;
+	struct dns_addr a[4];
+	char servers[64];
+	size_t n = 0;
+
+	snprintf(servers, sizeof(servers), "127.0.0.1:%d",
+	    dns_fake_port(f->fake));
+	assert_int_equal(dns_resolve_addr_wait(servers, 300, 0, "a.test",
+	    AF_UNSPEC, a, 4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(dns_resolve_addr_wait(servers, 300, 0, "a.test",
+	    AF_UNSPEC, a, 1, &n), 0);
+	assert_int_equal(n, 1);
+	n = 77;
+	assert_int_equal(dns_resolve_addr_wait(servers, 300, 0, "nope.test",
+	    AF_UNSPEC, a, 4, &n), DG_ERR_NOTFOUND);
+	assert_int_equal(n, 77);
+	assert_int_equal(dns_resolve_addr_wait(servers, 100, 0, "slow.test",
+	    AF_INET, a, 4, &n), DG_ERR_TIMEOUT);
+}
+
 static void
 test_resolve_free_pending(void **state)
 {
@@ -308,6 +421,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_free_pending,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_hosts_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_search, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_wait, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

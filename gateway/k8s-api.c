@@ -1,5 +1,8 @@
 /* k8s-api.c: Kubernetes REST calls over common/http.h: credentials and TLS
  * from the config, one retry after a 401, Status errors, typed pod calls. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,9 @@ struct k8s_api {
 	struct http		*http;
 	char			*base;		/* URL up to the path */
 	struct curl_slist	*connect_to;	/* CURLOPT_CONNECT_TO */
+	struct curl_slist	*resolve;	/* CURLOPT_RESOLVE: the
+						   target's addresses */
+	unsigned		 resolve_gen;	/* target addrs_gen it has */
 	struct k8s_req		*reqs;		/* pending */
 	int			 depth;		/* in a request's callback */
 	int			 dead;		/* freed there: finish later */
@@ -191,6 +197,7 @@ ka_destroy(struct k8s_api *a)
 	http_free(a->http);
 	free(a->base);
 	curl_slist_free_all(a->connect_to);
+	curl_slist_free_all(a->resolve);
 	k8s_target_unref(a->target);
 	free(a);
 }
@@ -380,12 +387,55 @@ ka_chunk(void *arg, const char *data, size_t len)
 	return 0;
 }
 
+/* curl connects where the streams do: to the target's addresses of its
+ * host name (c-ares, k8s-target.c), so libcurl never resolves (its
+ * threaded resolver would join its thread when a request is cancelled,
+ * on the loop). NULL for an IP address. */
+static struct curl_slist *
+ka_resolve_list(struct k8s_api *a)
+{
+	const struct k8s_target *t = a->target;
+	char *entry, *p, addr[INET6_ADDRSTRLEN + 2];
+	const void *in;
+	size_t i;
+
+	if (t->resolver == NULL || t->addrs.n == 0)
+		return NULL;
+	if (a->resolve != NULL && a->resolve_gen == t->addrs_gen)
+		return a->resolve;
+	entry = xasprintf("%s:%u:", t->cfg->host, t->cfg->port);
+	for (i = 0; i < t->addrs.n; i++) {
+		if (t->addrs.sa[i].ss_family == AF_INET) {
+			in = &((const struct sockaddr_in *)
+			    &t->addrs.sa[i])->sin_addr;
+			inet_ntop(AF_INET, in, addr, sizeof(addr));
+			p = xasprintf("%s%s%s", entry, i ? "," : "", addr);
+		} else {
+			in = &((const struct sockaddr_in6 *)
+			    &t->addrs.sa[i])->sin6_addr;
+			inet_ntop(AF_INET6, in, addr, sizeof(addr));
+			p = xasprintf("%s%s[%s]", entry, i ? "," : "", addr);
+		}
+		free(entry);
+		entry = p;
+	}
+	curl_slist_free_all(a->resolve);
+	if ((a->resolve = curl_slist_append(NULL, entry)) == NULL) {
+		fprintf(stderr, "devgate: out of memory\n");
+		abort();
+	}
+	free(entry);
+	a->resolve_gen = t->addrs_gen;
+	return a->resolve;
+}
+
 static int
 ka_send(struct k8s_req *r)
 {
 	struct k8s_api *a = r->api;
 	const struct k8s_config *c = a->target->cfg;
 	struct curl_blob blob;
+	struct curl_slist *rl;
 	struct http_req *h;
 	const char *auth;
 	char *url, *hdr;
@@ -399,6 +449,8 @@ ka_send(struct k8s_req *r)
 		return DG_ERR_NOMEM;
 	e = http_req_easy(h);
 	http_req_header(h, "Accept: application/json");
+	if ((rl = ka_resolve_list(a)) != NULL)
+		curl_easy_setopt(e, CURLOPT_RESOLVE, rl);
 	if (c->tls) {
 		if (c->insecure) {
 			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);

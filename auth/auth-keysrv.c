@@ -144,6 +144,13 @@ auth_keysrv_new(struct loop *loop, const struct auth_config *conf)
 }
 
 void
+auth_keysrv_set_resolver(struct auth_keysrv *ks,
+    const struct http_resolver *res)
+{
+	http_set_resolver(ks->http, res);
+}
+
+void
 auth_keysrv_free(struct auth_keysrv *ks)
 {
 	if (ks == NULL)

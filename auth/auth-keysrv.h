@@ -12,6 +12,7 @@ struct loop;
 struct auth_config;
 struct auth_keysrv;
 struct auth_keysrv_req;
+struct http_resolver;
 
 /* err 0: text/len hold the user's keys (a copy, owned by the callee;
  * stale set when served from an expired cache entry because the server
@@ -27,6 +28,9 @@ void	 auth_keysrv_free(struct auth_keysrv *);
  * config must stay alive as long as the keysrv uses it. */
 void	 auth_keysrv_reconfigure(struct auth_keysrv *,
 	    const struct auth_config *);
+/* Resolve the server's name with this hook (common/http.h); NULL: curl. */
+void	 auth_keysrv_set_resolver(struct auth_keysrv *,
+	    const struct http_resolver *);
 
 /*
  * Keys of user. Answered at once from a fresh cache entry: returns 0 with

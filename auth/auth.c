@@ -230,6 +230,12 @@ auth_ctx_reload(struct auth_ctx *ctx, const struct auth_config *c, char *err,
 	return 0;
 }
 
+void
+auth_ctx_set_resolver(struct auth_ctx *ctx, const struct http_resolver *res)
+{
+	auth_keysrv_set_resolver(ctx->keysrv, res);
+}
+
 const struct auth_config *
 auth_ctx_config(const struct auth_ctx *ctx)
 {

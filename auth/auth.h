@@ -16,6 +16,7 @@ struct auth_ctx;
 struct auth_op;		/* a pending check; cancellable until it calls back */
 struct auth_kbdint;	/* a keyboard-interactive (PAM) conversation */
 struct auth_penalty;	/* per-source penalty table (may be shared) */
+struct http_resolver;	/* common/http.h */
 
 /*
  * Rules for every asynchronous call below:
@@ -122,6 +123,11 @@ int	 auth_ctx_reload(struct auth_ctx *, const struct auth_config *,
 	    char *err, size_t errlen);
 /* The global (not per-connection) config the ctx uses. */
 const struct auth_config *auth_ctx_config(const struct auth_ctx *);
+/* How the key server's host name is resolved (copied; NULL: libcurl's
+ * own resolver). The gateway installs c-ares on its loop so that no
+ * lookup ever blocks it; auth/ itself knows nothing of DNS. */
+void	 auth_ctx_set_resolver(struct auth_ctx *,
+	    const struct http_resolver *);
 
 /*
  * Public keys and certificates.

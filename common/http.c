@@ -1,5 +1,8 @@
 /* http.c: non-blocking HTTP(S) requests with libcurl's multi interface,
- * driven by the event loop. */
+ * driven by the event loop; host names optionally resolved by a hook
+ * (c-ares in the gateway) instead of libcurl. */
+#include <arpa/inet.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +22,7 @@ struct http {
 	struct loop_timer	*timer;
 	size_t			 pending;
 	struct http_req		*reqs;	/* started requests */
+	struct http_resolver	 resolver;	/* start NULL: none */
 };
 
 struct http_sock {
@@ -40,6 +44,11 @@ struct http_req {
 	http_chunk_cb		*chunk;
 	void			*arg;
 	int			 started;
+	char			*host;		/* of the URL, to resolve */
+	long			 port;
+	struct curl_slist	*resolve;	/* CURLOPT_RESOLVE */
+	void			*rop;		/* lookup in flight */
+	int			 resolving;
 	int			 in_done;	/* inside its done callback */
 	struct http_req		*next, **prevp;	/* in http->reqs */
 };
@@ -145,6 +154,11 @@ http_req_destroy(struct http_req *r)
 {
 	if (r == NULL)
 		return;
+	if (r->resolving) {
+		r->http->resolver.cancel(r->http->resolver.ctx, r->rop);
+		r->resolving = 0;
+		r->http->pending--;
+	}
 	if (r->started) {
 		curl_multi_remove_handle(r->http->multi, r->easy);
 		r->http->pending--;
@@ -157,9 +171,20 @@ http_req_destroy(struct http_req *r)
 	}
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
+	curl_slist_free_all(r->resolve);
+	free(r->host);
 	free(r->body);
 	free(r->resp);
 	free(r);
+}
+
+void
+http_set_resolver(struct http *h, const struct http_resolver *res)
+{
+	if (res != NULL)
+		h->resolver = *res;
+	else
+		memset(&h->resolver, 0, sizeof(h->resolver));
 }
 
 void
@@ -217,6 +242,28 @@ http_header_cb(char *data, size_t size, size_t nmemb, void *userp)
 	return len;
 }
 
+/* The URL's host when it is a name (for the resolver), and its port. */
+static void
+http_url_host(struct http_req *r, const char *url)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	char *host = NULL, *port = NULL;
+	CURLU *u;
+
+	if ((u = curl_url()) == NULL)
+		return;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK && host[0] != '[' && inet_pton(AF_INET, host, a) != 1) {
+		r->host = xstrdup(host);
+		r->port = strtol(port, NULL, 10);
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
 struct http_req *
 http_req_new(struct http *h, const char *method, const char *url)
 {
@@ -245,6 +292,7 @@ http_req_new(struct http *h, const char *method, const char *url)
 	curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 0L);
 	if (strcmp(method, "GET") != 0)
 		curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
+	http_url_host(r, url);
 	return r;
 }
 
@@ -304,22 +352,101 @@ http_req_stream(struct http_req *r, http_chunk_cb *cb)
 	r->chunk = cb;
 }
 
-int
-http_req_start(struct http_req *r, http_done_cb *done, void *arg)
+static void
+http_req_link(struct http_req *r)
 {
-	r->done = done;
-	r->arg = arg;
-	if (r->headers != NULL)
-		curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
-	if (curl_multi_add_handle(r->http->multi, r->easy) != CURLM_OK)
-		return DG_ERR_INTERNAL;
-	r->started = 1;
 	r->http->pending++;
 	r->next = r->http->reqs;
 	if (r->next != NULL)
 		r->next->prevp = &r->next;
 	r->prevp = &r->http->reqs;
 	r->http->reqs = r;
+}
+
+static void
+http_req_unlink(struct http_req *r)
+{
+	r->http->pending--;
+	if (r->next != NULL)
+		r->next->prevp = r->prevp;
+	*r->prevp = r->next;
+	r->prevp = NULL;
+}
+
+/* The resolver answered: hand curl every address, or end the request. */
+static void
+http_resolved(void *arg, int err, const char *const *addrs, size_t n)
+{
+	struct http_req *r = arg;
+	struct http_resp resp;
+	char *entry, *p, errbuf[300];
+	size_t i;
+
+	r->resolving = 0;
+	r->rop = NULL;
+	if (err == 0 && n == 0)
+		err = DG_ERR_NOTFOUND;
+	if (err == 0) {
+		entry = xasprintf("%s:%ld:", r->host, r->port);
+		for (i = 0; i < n; i++) {
+			p = xasprintf("%s%s%s%s%s", entry, i > 0 ? "," : "",
+			    strchr(addrs[i], ':') != NULL ? "[" : "", addrs[i],
+			    strchr(addrs[i], ':') != NULL ? "]" : "");
+			free(entry);
+			entry = p;
+		}
+		r->resolve = curl_slist_append(NULL, entry);
+		free(entry);
+		if (r->resolve == NULL) {
+			fprintf(stderr, "devgate: out of memory\n");
+			abort();
+		}
+		curl_easy_setopt(r->easy, CURLOPT_RESOLVE, r->resolve);
+		if (curl_multi_add_handle(r->http->multi, r->easy) ==
+		    CURLM_OK) {
+			r->started = 1;
+			return;
+		}
+		err = DG_ERR_INTERNAL;
+	}
+	memset(&resp, 0, sizeof(resp));
+	snprintf(errbuf, sizeof(errbuf), "cannot resolve %s: %s", r->host,
+	    dg_strerror(err));
+	resp.error = errbuf;
+	resp.retry_after = -1;
+	resp.body = r->chunk != NULL ? NULL : "";
+	http_req_unlink(r);
+	r->in_done = 1;
+	r->done(r->arg, err, &resp);
+	r->in_done = 0;
+	http_req_destroy(r);
+}
+
+int
+http_req_start(struct http_req *r, http_done_cb *done, void *arg)
+{
+	struct http *h = r->http;
+	int err;
+
+	r->done = done;
+	r->arg = arg;
+	if (r->headers != NULL)
+		curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+	if (h->resolver.start != NULL && r->host != NULL) {
+		http_req_link(r);
+		r->resolving = 1;
+		if ((err = h->resolver.start(h->resolver.ctx, r->host,
+		    http_resolved, r, &r->rop)) != 0) {
+			r->resolving = 0;
+			http_req_unlink(r);
+			return err;
+		}
+		return 0;
+	}
+	if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK)
+		return DG_ERR_INTERNAL;
+	r->started = 1;
+	http_req_link(r);
 	return 0;
 }
 

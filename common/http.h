@@ -28,6 +28,33 @@ struct http *http_new(struct loop *);
 /* Cancels every pending request without calling back. */
 void	 http_free(struct http *);
 
+/*
+ * Name resolution (optional). With a resolver set, a request whose URL
+ * names a host (not an IP address) first asks the resolver for its
+ * addresses and hands them all to curl (CURLOPT_RESOLVE), so libcurl
+ * never resolves by itself: its threaded resolver joins its thread when a
+ * request is cancelled or times out, which would block the loop. TLS
+ * still verifies the URL's name. A failed lookup ends the request with
+ * the resolver's DG_ERR_* and resp.error "cannot resolve HOST: ...". Not
+ * for requests that set CURLOPT_CONNECT_TO or CURLOPT_RESOLVE themselves.
+ */
+/* addrs: numeric IPv4 / IPv6 addresses (no brackets), n > 0 when err is
+ * 0; valid during the call. */
+typedef void http_resolved_cb(void *arg, int err, const char *const *addrs,
+    size_t n);
+struct http_resolver {
+	/* Start looking host up: 0 and *opp (cancellable until cb runs),
+	 * or a DG_ERR_* and no callback. cb never runs inside this call. */
+	int	(*start)(void *ctx, const char *host, http_resolved_cb *cb,
+		    void *arg, void **opp);
+	/* No callback after this. */
+	void	(*cancel)(void *ctx, void *op);
+	void	*ctx;
+};
+/* Copied; NULL: libcurl resolves (the default). Applies to requests
+ * started afterwards. */
+void	 http_set_resolver(struct http *, const struct http_resolver *);
+
 struct http_req *http_req_new(struct http *, const char *method,
 	    const char *url);
 /* The easy handle, for TLS and auth options; do not set WRITEFUNCTION,

@@ -25,6 +25,7 @@
 #include "gateway/hostkey.h"
 #include "gateway/k8s-config.h"
 #include "gateway/listen.h"
+#include "gateway/resolver.h"
 #include "gateway/session.h"
 #include "gateway/worker.h"
 
@@ -210,7 +211,7 @@ worker_main(const struct worker_args *a)
 	struct session *s;
 	char err[1024], ident[32];
 	size_t i;
-	int rc = 1;
+	int r, rc = 1;
 
 	memset(&w, 0, sizeof(w));
 	w.cf = a->cf;
@@ -245,6 +246,13 @@ worker_main(const struct worker_args *a)
 	}
 	if (a->penalty != NULL)
 		auth_ctx_set_penalty(w.auth, a->penalty);
+	/* The key server's name through c-ares on this loop, never
+	 * libcurl's resolver thread (joined on cancel: it would block). */
+	if ((r = resolver_new(w.loop, NULL, &w.resolver)) == 0)
+		auth_ctx_set_resolver(w.auth, resolver_http(w.resolver));
+	else
+		log_error("worker %d: resolver: %s (libcurl resolves the key "
+		    "server's name)", a->slot, dg_strerror(r));
 	w.envdir = envdir_new();
 	w.envcache = envcache_new(w.loop, w.backend, ENVCACHE_TTL_MS);
 	envdir_add_config(w.envdir, w.gw);
@@ -280,6 +288,7 @@ out:
 	envcache_free(w.envcache);
 	envdir_free(w.envdir);
 	auth_ctx_free(w.auth);
+	resolver_free(w.resolver);	/* after its user, auth's http */
 	backend_free(w.backend);
 	if (w.bind != NULL)
 		ssh_bind_free(w.bind);

@@ -19,6 +19,7 @@ struct auth_ctx;
 struct auth_penalty;
 struct envdir;
 struct envcache;
+struct resolver;
 struct listen_shared;
 struct session;
 struct ssh_bind_struct;
@@ -45,6 +46,7 @@ struct worker {
 	struct ssh_bind_struct	*bind;
 	struct backend		*backend;
 	struct auth_ctx		*auth;
+	struct resolver		*resolver;	/* the key server's name */
 	struct envdir		*envdir;
 	struct envcache		*envcache;	/* find() answers */
 	struct listen_shared	*shared;

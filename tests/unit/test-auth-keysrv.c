@@ -2,7 +2,8 @@
  * keysrv.c and the key server path of auth_publickey) against a local
  * HTTPS server (tests/integration/auth-keyserver.py): cache and TTL,
  * negative caching, stale keys while the server is down, size limit, TLS
- * verification, URL escaping, bounded fetches and cache. */
+ * verification, URL escaping, bounded fetches and cache, the server's name
+ * through a resolver hook (what the gateway installs: c-ares). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 #include "auth/auth-int.h"
 #include "auth/auth-keysrv.h"
 #include "common/err.h"
+#include "common/http.h"
 #include "common/log.h"
 #include "common/loop.h"
 #include "common/xmalloc.h"
@@ -96,7 +98,8 @@ t_setup(void **state)
 	t_sh("mkdir '%s'", t_path("www"));
 	t_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
 	    "-nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName="
-	    "IP:127.0.0.1 -keyout '%s' -out '%s' >/dev/null 2>&1",
+	    "IP:127.0.0.1,DNS:keys.invalid -keyout '%s' -out '%s' "
+	    ">/dev/null 2>&1",
 	    t_path("key.pem"), t_path("cert.pem"));
 	t_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
 	    "-nodes -days 2 -subj /CN=other -keyout '%s' -out '%s' "
@@ -340,6 +343,113 @@ test_keysrv_stale(void **state)
 	t_srv_start();
 }
 
+/* A resolver hook answering from the loop, as the gateway's c-ares one. */
+struct t_hook {
+	const char	*addr;		/* the answer, or */
+	int		 err;		/* this error */
+	int		 asked, cancelled;
+	http_resolved_cb *cb;		/* the one lookup in flight */
+	void		*arg;
+	int		 pending;
+};
+
+static void
+t_hook_answer(void *arg)
+{
+	struct t_hook *h = arg;
+
+	if (!h->pending)
+		return;		/* cancelled */
+	h->pending = 0;
+	h->cb(h->arg, h->err, h->err ? NULL : &h->addr, h->err ? 0 : 1);
+}
+
+static int
+t_hook_start(void *ctx, const char *host, http_resolved_cb *cb, void *arg,
+    void **opp)
+{
+	struct t_hook *h = ctx;
+
+	assert_string_equal(host, "keys.invalid");
+	assert_false(h->pending);
+	h->asked++;
+	h->cb = cb;
+	h->arg = arg;
+	h->pending = 1;
+	*opp = h;
+	loop_defer(l, t_hook_answer, h);
+	return 0;
+}
+
+static void
+t_hook_cancel(void *ctx, void *op)
+{
+	struct t_hook *h = ctx;
+
+	assert_ptr_equal(op, h);
+	h->cancelled++;
+	h->pending = 0;
+}
+
+static void
+test_keysrv_resolver(void **state)
+{
+	struct t_hook hook = { "127.0.0.1", 0, 0, 0, NULL, NULL, 0 };
+	struct http_resolver res = { t_hook_start, t_hook_cancel, &hook };
+	struct t_env e;
+	struct t_res r;
+	struct auth_peer p;
+	struct auth_op *op = NULL;
+	char extra[512];
+
+	(void)state;
+	/* keys.invalid resolves nowhere but through the hook; the server's
+	 * certificate names it, and TLS checks that name. */
+	snprintf(extra, sizeof(extra), "AuthorizedKeysFile none\n"
+	    "AuthorizedKeysURL https://keys.invalid:%d/%%u.keys\n"
+	    "AuthorizedKeysURLCAFile %s\n", srv_port, t_path("cert.pem"));
+	t_load_conf(&e.conf, &e.a, extra);
+	e.ctx = auth_ctx_new(l, &e.a, extra, sizeof(extra));
+	assert_non_null(e.ctx);
+	auth_ctx_set_resolver(e.ctx, &res);
+	t_login(e.ctx, l, "alice", "10.0.0.1", k1, 1, &r);
+	assert_int_equal(r.result, 0);
+	assert_non_null(strstr(r.grant->source, "https://keys.invalid:"));
+	auth_grant_free(r.grant);
+	assert_int_equal(hook.asked, 1);
+
+	/* A name that does not resolve: the server is unreachable, and the
+	 * reason names the lookup. */
+	hook.err = DG_ERR_NOTFOUND;
+	t_login(e.ctx, l, "dave", "10.0.0.1", k1, 1, &r);
+	assert_int_equal(r.result, DG_ERR_UNAVAIL);
+	assert_non_null(strstr(r.reason, "cannot resolve keys.invalid"));
+
+	/* Freed while a lookup is in flight: it is cancelled. */
+	hook.err = 0;
+	memset(&p, 0, sizeof(p));
+	p.session = "s1";
+	p.user = "erin";
+	p.addr = "10.0.0.1";
+	{
+		unsigned char *blob = NULL;
+		size_t blen = 0;
+		char type[128];
+
+		t_blob(k1, &blob, &blen);
+		snprintf(type, sizeof(type), "%.*s", (int)strcspn(k1, " "), k1);
+		memset(&r, 0, sizeof(r));
+		assert_int_equal(auth_publickey(e.ctx, &p, type, blob, blen, 1,
+		    t_pk_cb, &r, &op), 0);
+		free(blob);
+	}
+	assert_int_equal(hook.asked, 3);
+	t_env_free(&e);
+	assert_int_equal(hook.cancelled, 1);
+	loop_run_once(l, 0);
+	assert_false(hook.pending);
+}
+
 int
 main(void)
 {
@@ -348,6 +458,7 @@ main(void)
 		cmocka_unit_test(test_keysrv_limits),
 		cmocka_unit_test(test_keysrv_concurrency),
 		cmocka_unit_test(test_keysrv_stale),
+		cmocka_unit_test(test_keysrv_resolver),
 	};
 
 	return cmocka_run_group_tests(tests, t_setup, t_teardown);

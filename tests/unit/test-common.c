@@ -1,10 +1,15 @@
 /* test-common.c: unit tests for common/: config engine, byte queue, event
- * loop, error names, logging helpers. */
+ * loop, error names, logging helpers, HTTP name resolution hook. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +21,7 @@
 #include "common/bufq.h"
 #include "common/conf.h"
 #include "common/err.h"
+#include "common/http.h"
 #include "common/log.h"
 #include "common/loop.h"
 
@@ -588,6 +594,260 @@ test_err_and_log(void **state)
 	assert_string_equal(buf, "abcd");
 }
 
+/*
+ * HTTP with a resolver hook: a one-shot HTTP/1.0 server on the loop, and a
+ * fake resolver that answers from the loop (never inside start()).
+ */
+struct t_web {
+	struct loop	*loop;
+	int		 lfd;
+	struct loop_fd	*reg;
+	int		 hits;
+};
+
+/* One connection: answer once its request is there. */
+struct t_web_conn {
+	struct t_web	*w;
+	int		 fd;
+	struct loop_fd	*reg;
+};
+
+static void
+t_web_read(int fd, int events, void *arg)
+{
+	static const char resp[] = "HTTP/1.0 200 OK\r\nContent-Length: 2"
+	    "\r\nContent-Type: text/plain\r\n\r\nok";
+	struct t_web_conn *c = arg;
+	char buf[4096];
+
+	(void)events;
+	/* The request is small: one read holds it. */
+	if (read(fd, buf, sizeof(buf)) > 0 &&
+	    write(fd, resp, sizeof(resp) - 1) == (ssize_t)sizeof(resp) - 1)
+		c->w->hits++;
+	loop_fd_del(c->reg);
+	close(fd);
+	free(c);
+}
+
+static void
+t_web_accept(int fd, int events, void *arg)
+{
+	struct t_web_conn *c;
+	int cfd;
+
+	(void)events;
+	if ((cfd = accept(fd, NULL, NULL)) < 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	c->w = arg;
+	c->fd = cfd;
+	c->reg = loop_fd_add(c->w->loop, cfd, LOOP_READ, t_web_read, c);
+}
+
+static int
+t_web_start(struct t_web *w, struct loop *loop)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	memset(w, 0, sizeof(*w));
+	w->loop = loop;
+	w->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(w->lfd, (struct sockaddr *)&sin, sizeof(sin)),
+	    0);
+	assert_int_equal(listen(w->lfd, 8), 0);
+	getsockname(w->lfd, (struct sockaddr *)&sin, &len);
+	w->reg = loop_fd_add(loop, w->lfd, LOOP_READ, t_web_accept, w);
+	return ntohs(sin.sin_port);
+}
+
+struct t_res_op {
+	struct t_resolver	*res;
+	http_resolved_cb	*cb;
+	void			*arg;
+	int			 cancelled;
+	struct t_res_op		*next;
+};
+
+struct t_resolver {
+	struct loop	*loop;
+	const char	*answer[2];	/* addresses to give */
+	size_t		 n;
+	int		 err;		/* or this error */
+	int		 asked, cancels;
+	char		 last[64];
+	struct t_res_op	*ops;		/* started, not yet answered */
+};
+
+static void
+t_res_deliver(void *arg)
+{
+	struct t_res_op *op = arg, **pp;
+	struct t_resolver *res = op->res;
+
+	for (pp = &res->ops; *pp != op; pp = &(*pp)->next)
+		;
+	*pp = op->next;
+	if (!op->cancelled)
+		op->cb(op->arg, res->err, res->err ? NULL : res->answer,
+		    res->err ? 0 : res->n);
+	free(op);
+}
+
+static int
+t_res_start(void *ctx, const char *host, http_resolved_cb *cb, void *arg,
+    void **opp)
+{
+	struct t_resolver *res = ctx;
+	struct t_res_op *op = calloc(1, sizeof(*op));
+
+	res->asked++;
+	snprintf(res->last, sizeof(res->last), "%s", host);
+	op->res = res;
+	op->cb = cb;
+	op->arg = arg;
+	op->next = res->ops;
+	res->ops = op;
+	*opp = op;
+	loop_defer(res->loop, t_res_deliver, op);
+	return 0;
+}
+
+static void
+t_res_cancel(void *ctx, void *p)
+{
+	struct t_resolver *res = ctx;
+	struct t_res_op *op = p;
+
+	res->cancels++;
+	op->cancelled = 1;
+}
+
+struct t_got {
+	int	 done;
+	int	 err;
+	long	 status;
+	char	 body[64];
+	char	 error[300];
+};
+
+static void
+t_http_done(void *arg, int err, const struct http_resp *resp)
+{
+	struct t_got *g = arg;
+
+	g->done++;
+	g->err = err;
+	g->status = resp->status;
+	snprintf(g->body, sizeof(g->body), "%s", resp->body != NULL ?
+	    resp->body : "");
+	snprintf(g->error, sizeof(g->error), "%s", resp->error != NULL ?
+	    resp->error : "");
+}
+
+static void
+t_http_get(struct http *h, struct loop *loop, const char *url,
+    struct t_got *g)
+{
+	struct http_req *r = http_req_new(h, "GET", url);
+	uint64_t end = loop_clock_ms() + 10000;
+
+	memset(g, 0, sizeof(*g));
+	assert_non_null(r);
+	http_req_timeout(r, 8000);
+	assert_int_equal(http_req_start(r, t_http_done, g), 0);
+	assert_int_equal(g->done, 0);
+	while (!g->done && loop_clock_ms() < end)
+		loop_run_once(loop, 50);
+	assert_int_equal(g->done, 1);
+}
+
+static void
+test_http_resolver(void **state)
+{
+	struct loop *loop = loop_new();
+	struct http *h = http_new(loop);
+	struct t_resolver res;
+	struct http_resolver hook;
+	struct http_req *r;
+	struct t_web web;
+	struct t_got g;
+	char url[128];
+	int port;
+
+	(void)state;
+	port = t_web_start(&web, loop);
+	memset(&res, 0, sizeof(res));
+	res.loop = loop;
+	res.answer[0] = "127.0.0.1";
+	res.n = 1;
+	hook.start = t_res_start;
+	hook.cancel = t_res_cancel;
+	hook.ctx = &res;
+	http_set_resolver(h, &hook);
+
+	/* A name no system resolver knows: the hook's address is used. */
+	snprintf(url, sizeof(url), "http://svc.invalid:%d/x", port);
+	t_http_get(h, loop, url, &g);
+	assert_int_equal(g.err, 0);
+	assert_int_equal(g.status, 200);
+	assert_string_equal(g.body, "ok");
+	assert_int_equal(res.asked, 1);
+	assert_string_equal(res.last, "svc.invalid");
+
+	/* Every address is handed over: the first refuses (nothing
+	 * listens on 127.0.0.2), curl moves on. */
+	res.answer[0] = "127.0.0.2";
+	res.answer[1] = "127.0.0.1";
+	res.n = 2;
+	snprintf(url, sizeof(url), "http://other.invalid:%d/x", port);
+	t_http_get(h, loop, url, &g);
+	assert_int_equal(g.status, 200);
+	assert_int_equal(res.asked, 2);
+
+	/* An address in the URL is not looked up. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", port);
+	t_http_get(h, loop, url, &g);
+	assert_int_equal(g.status, 200);
+	assert_int_equal(res.asked, 2);
+	assert_int_equal(web.hits, 3);
+
+	/* A failed lookup ends the request, with the name. */
+	res.err = DG_ERR_NOTFOUND;
+	snprintf(url, sizeof(url), "https://gone.invalid:%d/x", port);
+	t_http_get(h, loop, url, &g);
+	assert_int_equal(g.err, DG_ERR_NOTFOUND);
+	assert_int_equal(g.status, 0);
+	assert_non_null(strstr(g.error, "cannot resolve gone.invalid"));
+	assert_int_equal(http_pending(h), 0);
+
+	/* Cancelled while resolving: the lookup is cancelled, no callback;
+	 * and http_free() cancels one in flight. */
+	res.err = 0;
+	memset(&g, 0, sizeof(g));
+	r = http_req_new(h, "GET", url);
+	assert_int_equal(http_req_start(r, t_http_done, &g), 0);
+	assert_int_equal(http_pending(h), 1);
+	http_req_cancel(r);
+	assert_int_equal(res.cancels, 1);
+	assert_int_equal(http_pending(h), 0);
+	r = http_req_new(h, "GET", url);
+	assert_int_equal(http_req_start(r, t_http_done, &g), 0);
+	http_free(h);
+	assert_int_equal(res.cancels, 2);
+	loop_run_once(loop, 0);	/* the deferred answers: both cancelled */
+	assert_int_equal(g.done, 0);
+	assert_null(res.ops);
+	assert_int_equal(web.hits, 3);
+	loop_fd_del(web.reg);
+	close(web.lfd);
+	loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -605,6 +865,7 @@ main(void)
 		cmocka_unit_test(test_loop_signal),
 		cmocka_unit_test(test_loop_stop_deferred),
 		cmocka_unit_test(test_err_and_log),
+		cmocka_unit_test(test_http_resolver),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@ struct auth_cas;
 struct auth_krl;
 struct auth_keysrv;
 struct auth_keysrv_req;
+struct auth_groups_job;
 struct auth_pam_job;
 struct auth_pk;
 
@@ -35,11 +36,17 @@ struct auth_ctx {
 	struct auditlog		*audit;
 	struct auth_op		*ops;		/* pending */
 	struct auth_kbdint	*kbs;		/* live conversations */
+	struct auth_groups_job	*gjobs;		/* group lookups running */
+	int			 ngjobs;
+	struct auth_op		*gwait;		/* group lookups waiting for
+						   a thread, FIFO */
+	struct auth_op	       **gwait_tail;
 };
 
 enum auth_op_kind {
 	AUTH_OP_PUBKEY = 0,
 	AUTH_OP_PAM_ACCOUNT,
+	AUTH_OP_GROUPS,
 };
 
 struct auth_op {
@@ -60,6 +67,14 @@ struct auth_op {
 	/* PAM */
 	auth_done_cb		*done_cb;
 	struct auth_pam_job	*pam;
+
+	/* groups */
+	auth_groups_cb		*groups_cb;
+	struct auth_groups_job	*gjob;		/* its thread, if running */
+	int			 gwaiting;	/* in ctx->gwait */
+	struct auth_op		*gnext;		/* ctx->gwait */
+	char		       **groups;
+	size_t			 ngroups;
 
 	void			*arg;
 
@@ -84,6 +99,13 @@ const struct auth_config *auth_op_conf(const struct auth_op *);
 void	 auth_pubkey_start(struct auth_op *);
 void	 auth_pubkey_cancel(struct auth_op *);
 void	 auth_pubkey_cleanup(struct auth_op *);
+
+/* Group lookups (auth-groups.c). */
+void	 auth_groups_start(struct auth_op *);
+void	 auth_groups_cancel(struct auth_op *);
+void	 auth_groups_ctx_gone(struct auth_ctx *);
+/* Lookups whose thread has not been answered on a loop yet (tests). */
+int	 auth_groups_live(void);
 
 /* PAM (auth-pam.c). */
 int	 auth_pam_account_start(struct auth_op *);

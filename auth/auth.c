@@ -173,6 +173,7 @@ auth_ctx_new(struct loop *loop, const struct auth_config *c, char *err,
 		return NULL;
 	ctx = xcalloc(1, sizeof(*ctx));
 	ctx->loop = loop;
+	ctx->gwait_tail = &ctx->gwait;
 	auth_config_copy(&ctx->conf, c);
 	ctx->cas = res.cas;
 	ctx->krl = res.krl;
@@ -188,6 +189,7 @@ auth_ctx_cancel_all(struct auth_ctx *ctx)
 		auth_op_cancel(ctx->ops);
 	while (ctx->kbs != NULL)
 		auth_kbdint_ctx_gone(ctx->kbs);
+	auth_groups_ctx_gone(ctx);
 }
 
 void
@@ -287,6 +289,7 @@ auth_op_destroy(struct auth_op *op)
 	auth_op_unlink(op);
 	auth_pubkey_cleanup(op);
 	auth_grant_free(op->grant);
+	auth_user_groups_free(op->groups, op->ngroups);
 	auth_peer_clear(&op->peer);
 	free(op->algo);
 	free(op->blob);
@@ -315,6 +318,12 @@ auth_op_deliver(void *arg)
 	case AUTH_OP_PAM_ACCOUNT:
 		op->done_cb(op->arg, op->result,
 		    op->result == 0 ? NULL : op->reason);
+		break;
+	case AUTH_OP_GROUPS:
+		op->groups_cb(op->arg, op->result, op->groups, op->ngroups,
+		    op->result == 0 ? NULL : op->reason);
+		op->groups = NULL;
+		op->ngroups = 0;
 		break;
 	}
 	auth_op_destroy(op);
@@ -354,6 +363,9 @@ auth_op_cancel(struct auth_op *op)
 		break;
 	case AUTH_OP_PAM_ACCOUNT:
 		auth_pam_cancel(op);
+		break;
+	case AUTH_OP_GROUPS:
+		auth_groups_cancel(op);
 		break;
 	}
 	auth_op_unlink(op);
@@ -410,6 +422,27 @@ auth_pam_account(struct auth_ctx *ctx, const struct auth_peer *peer,
 		return r;
 	}
 	*opp = op;
+	return 0;
+}
+
+/* Groups. */
+
+int
+auth_user_groups_start(struct auth_ctx *ctx, const char *user,
+    auth_groups_cb *cb, void *arg, struct auth_op **opp)
+{
+	struct auth_peer peer;
+	struct auth_op *op;
+
+	if (ctx == NULL || user == NULL || cb == NULL || opp == NULL)
+		return DG_ERR_INVAL;
+	memset(&peer, 0, sizeof(peer));
+	peer.user = user;
+	op = auth_op_new(ctx, AUTH_OP_GROUPS, &peer);
+	op->groups_cb = cb;
+	op->arg = arg;
+	*opp = op;
+	auth_groups_start(op);
 	return 0;
 }
 

@@ -331,11 +331,23 @@ const char *auth_forced_command(const struct auth_config *conf,
 	    const struct auth_grant *grant);
 
 /* The groups of user from NSS (getpwnam + getgrouplist + getgrgid), so
- * tests can use nss_wrapper. May block on a slow NSS backend: call once
- * per connection. Returns 0 (possibly n = 0 for an unknown user) or
- * DG_ERR_*. Free with auth_user_groups_free(). */
+ * tests can use nss_wrapper. Blocks as long as NSS does (LDAP, sssd):
+ * never on the loop, use auth_user_groups_start() there. Returns 0
+ * (possibly n = 0 for an unknown user) or DG_ERR_*. Free with
+ * auth_user_groups_free(). */
 int	 auth_user_groups(const char *user, char ***groupsp, size_t *np);
 void	 auth_user_groups_free(char **groups, size_t n);
+
+/* result 0: groups (n may be 0; owned by the callee, free with
+ * auth_user_groups_free), or a DG_ERR_* with the reason. */
+typedef void auth_groups_cb(void *arg, int result, char **groups, size_t n,
+    const char *reason);
+/* auth_user_groups() on a helper thread (at most AUTH_GROUPS_THREADS at
+ * once per ctx, the rest wait their turn), answered on the loop; the
+ * rules of the asynchronous calls above. */
+#define AUTH_GROUPS_THREADS	16
+int	 auth_user_groups_start(struct auth_ctx *, const char *user,
+	    auth_groups_cb *, void *arg, struct auth_op **opp);
 
 /*
  * Penalties per source address (PerSourcePenalties). The table has a fixed

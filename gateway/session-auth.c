@@ -27,6 +27,7 @@
 
 static void sa_method_ok(struct session *, ssh_message, const char *method,
     struct auth_grant *);
+static void sa_dispatch(struct session *, ssh_message);
 
 /* The effective configuration: copies of the gateway and auth areas with
  * the Match blocks that fit this connection applied. */
@@ -138,8 +139,54 @@ sa_fail(struct session *s, ssh_message msg, int counts, const char *why)
 	}
 }
 
-/* The first request names the user: split it, learn the groups, apply
- * Match. A bad name gets a banner saying which forms exist. */
+/* The user's groups are known: the peer, Match, AuthenticationMethods;
+ * then the request that named the user goes on. */
+static void
+sa_groups_cb(void *arg, int result, char **groups, size_t n,
+    const char *reason)
+{
+	struct session *s = arg;
+	ssh_message msg = s->held;
+	char line[512];
+
+	s->aop = NULL;
+	s->held = NULL;
+	if (result != 0) {
+		/* Without its groups a Match Group restriction could be
+		 * missed: refuse rather than guess. */
+		session_log(s, LOG_L_ERROR, "%s", reason != NULL ? reason :
+		    dg_strerror(result));
+		sa_fail(s, msg, 1, "the user's groups are unknown");
+		session_pump(s);
+		return;
+	}
+	s->user_ok = 1;
+	s->groups = groups;
+	s->ngroups = n;
+	s->peer.session = s->id;
+	s->peer.user = s->ru.login;
+	s->peer.groups = (const char *const *)s->groups;
+	s->peer.ngroups = s->ngroups;
+	s->peer.env = s->ru.env[0] != '\0' ? s->ru.env : NULL;
+	s->peer.addr = s->addr;
+	s->peer.port = s->port;
+	s->peer.laddr = s->laddr;
+	s->peer.lport = s->lport;
+	session_conf_apply(s, s->peer.env);
+	if (auth_methods_new(s->authc.authentication_methods, &s->methods,
+	    line, sizeof(line)) != 0) {
+		session_log(s, LOG_L_ERROR, "AuthenticationMethods: %s", line);
+		s->methods = NULL;
+	}
+	sa_advertise(s);
+	sa_dispatch(s, msg);
+	session_pump(s);
+}
+
+/* The first request names the user: split it, learn the groups (NSS, on
+ * a helper thread: the request waits, held), apply Match. A bad name gets
+ * a banner saying which forms exist. 0: go on with msg; DG_ERR_AGAIN:
+ * held until the groups come; else msg was answered. */
 static int
 sa_user(struct session *s, ssh_message msg)
 {
@@ -173,28 +220,17 @@ sa_user(struct session *s, ssh_message msg)
 		sa_fail(s, msg, 1, "invalid user name");
 		return DG_ERR_INVAL;
 	}
-	s->user_ok = 1;
-	if (auth_user_groups(s->ru.login, &s->groups, &s->ngroups) != 0) {
-		s->groups = NULL;
-		s->ngroups = 0;
+	s->held = msg;
+	if ((r = auth_user_groups_start(s->w->auth, s->ru.login, sa_groups_cb,
+	    s, &s->aop)) != 0) {
+		s->held = NULL;
+		s->aop = NULL;
+		session_log(s, LOG_L_ERROR, "cannot look up the groups of %s: "
+		    "%s", s->ru.login, dg_strerror(r));
+		sa_fail(s, msg, 1, "the user's groups are unknown");
+		return r;
 	}
-	s->peer.session = s->id;
-	s->peer.user = s->ru.login;
-	s->peer.groups = (const char *const *)s->groups;
-	s->peer.ngroups = s->ngroups;
-	s->peer.env = s->ru.env[0] != '\0' ? s->ru.env : NULL;
-	s->peer.addr = s->addr;
-	s->peer.port = s->port;
-	s->peer.laddr = s->laddr;
-	s->peer.lport = s->lport;
-	session_conf_apply(s, s->peer.env);
-	if (auth_methods_new(s->authc.authentication_methods, &s->methods,
-	    line, sizeof(line)) != 0) {
-		session_log(s, LOG_L_ERROR, "AuthenticationMethods: %s", line);
-		s->methods = NULL;
-	}
-	sa_advertise(s);
-	return 0;
+	return DG_ERR_AGAIN;
 }
 
 static void
@@ -449,6 +485,13 @@ session_auth_message(struct session *s, ssh_message msg)
 	}
 	if (sa_user(s, msg) != 0)
 		return;
+	sa_dispatch(s, msg);
+}
+
+/* A request of a known user. */
+static void
+sa_dispatch(struct session *s, ssh_message msg)
+{
 	switch (ssh_message_subtype(msg)) {
 	case SSH_AUTH_METHOD_PUBLICKEY:
 		sa_publickey(s, msg);

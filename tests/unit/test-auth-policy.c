@@ -1,7 +1,8 @@
 /* test-auth-policy.c: unit tests for authorization (auth/auth-policy.c):
  * the cross-tenant matrix at the API level (owner, member, team, admins,
  * strangers; missing and forbidden alike), channel kinds, MaxSessions,
- * forwarding rules, grant restrictions and forced commands. */
+ * forwarding rules, grant restrictions and forced commands, the user's
+ * groups (NSS) looked up on helper threads. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,7 +15,10 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "auth/auth-int.h"
 #include "common/err.h"
+#include "common/log.h"
+#include "common/loop.h"
 #include "tests/unit/auth-testutil.h"
 
 static const char *const alice_members[] = { "dave" };
@@ -283,6 +287,98 @@ test_policy_groups(void **state)
 	assert_int_equal(n, 0);
 }
 
+struct t_groups {
+	int	 done;
+	int	 result;
+	int	 has_root;
+	size_t	 n;
+};
+
+static void
+t_groups_cb(void *arg, int result, char **groups, size_t n,
+    const char *reason)
+{
+	struct t_groups *g = arg;
+	size_t i;
+
+	(void)reason;
+	g->done++;
+	g->result = result;
+	g->n = n;
+	for (i = 0; i < n; i++)
+		g->has_root |= strcmp(groups[i], "root") == 0;
+	auth_user_groups_free(groups, n);
+}
+
+static void
+test_policy_groups_async(void **state)
+{
+	struct loop *l = loop_new();
+	struct conf c;
+	struct auth_config a;
+	struct auth_ctx *ctx;
+	struct auth_op *op, *ops[40];
+	struct t_groups g[40], one, gone;
+	char err[256];
+	uint64_t end;
+	int i, all, most = 0;
+
+	(void)state;
+	log_init("test", LOG_L_QUIET, LOG_FMT_TEXT, 2);
+	t_load_conf(&c, &a, "");
+	assert_non_null(ctx = auth_ctx_new(l, &a, err, sizeof(err)));
+	memset(&one, 0, sizeof(one));
+	assert_int_equal(auth_user_groups_start(ctx, "root", t_groups_cb,
+	    &one, &op), 0);
+	assert_int_equal(one.done, 0);	/* never from inside the call */
+	t_run_until(l, &one.done, 10000);
+	assert_int_equal(one.result, 0);
+	assert_true(one.has_root);
+
+	/* Forty at once: at most AUTH_GROUPS_THREADS threads, the rest
+	 * wait; every one is answered; one cancelled is not. */
+	memset(g, 0, sizeof(g));
+	for (i = 0; i < 40; i++)
+		assert_int_equal(auth_user_groups_start(ctx, i % 2 ? "root" :
+		    "no-such-user-xyz", t_groups_cb, &g[i], &ops[i]), 0);
+	auth_op_cancel(ops[39]);	/* waiting */
+	auth_op_cancel(ops[0]);		/* running */
+	end = loop_clock_ms() + 20000;
+	do {
+		if (ctx->ngjobs > most)
+			most = ctx->ngjobs;
+		loop_run_once(l, 20);
+		for (all = 1, i = 1; i < 39; i++)
+			all &= g[i].done;
+	} while (!all && loop_clock_ms() < end);
+	assert_true(all);
+	assert_true(most <= AUTH_GROUPS_THREADS);
+	for (i = 1; i < 39; i++) {
+		assert_int_equal(g[i].done, 1);
+		assert_int_equal(g[i].result, 0);
+		assert_int_equal(g[i].has_root, i % 2);
+	}
+	while (ctx->ngjobs > 0)
+		loop_run_once(l, 20);
+	loop_run_once(l, 0);
+	assert_int_equal(g[0].done + g[39].done, 0);
+
+	/* Freed with lookups in flight: no callback, the threads' answers
+	 * are dropped when they come. */
+	memset(&gone, 0, sizeof(gone));
+	for (i = 0; i < 20; i++)
+		assert_int_equal(auth_user_groups_start(ctx, "root",
+		    t_groups_cb, &gone, &op), 0);
+	auth_ctx_free(ctx);
+	end = loop_clock_ms() + 10000;
+	while (auth_groups_live() > 0 && loop_clock_ms() < end)
+		loop_run_once(l, 20);
+	assert_int_equal(auth_groups_live(), 0);
+	assert_int_equal(gone.done, 0);
+	conf_free(&c);
+	loop_free(l);
+}
+
 int
 main(void)
 {
@@ -292,6 +388,7 @@ main(void)
 		cmocka_unit_test(test_policy_forwarding),
 		cmocka_unit_test(test_policy_forced_command),
 		cmocka_unit_test(test_policy_groups),
+		cmocka_unit_test(test_policy_groups_async),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

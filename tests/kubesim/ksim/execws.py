@@ -98,6 +98,7 @@ class ExecSession:
         self.in_flush_soon = self.in_wait_writable = self.in_paused = False
         self.in_close_wanted = False
         self.out = {}              # fd -> channel
+        self.obuf = self.oiov = self.opieces = None   # output read buffer laid out as frames (see _read_out)
         self.master = None
         self.paused = False
         self.resize_buf = b""
@@ -213,21 +214,52 @@ class ExecSession:
         self.resize_buf = text[pos:].encode()
 
     # ---- process -> websocket ----
+    def _out_iov(self, pieces):
+        """A read buffer with room for a frame header before each message-sized piece, and its iovecs."""
+        room, step = self.ws.header_room()
+        buf = bytearray(pieces * (room + step))
+        mv = memoryview(buf)
+        self.obuf, self.oiov = buf, [mv[i * (room + step) + room:(i + 1) * (room + step)] for i in range(pieces)]
+
+    def _read_out(self, fd, ch):
+        """Pipe output straight into frame layout (readv), sent without joining: n, or 0 at EOF. The buffer grows
+        (to CHUNK) while reads fill it and shrinks back when they do not, so quiet sessions hold little."""
+        room, step = self.ws.header_room()
+        most = max(1, CHUNK // step)
+        if self.obuf is None:
+            self._out_iov(min(2, most) if self.opieces is None else self.opieces)
+        n = os.readv(fd, self.oiov)
+        if n <= 0:
+            return n
+        cap = len(self.oiov) * step
+        if self.ws.send_prepared(self.obuf, room, step, ch, n):
+            self.obuf = None        # the transport holds it until sent: the next read gets a new one
+        if n == cap and len(self.oiov) < most:
+            self.opieces, self.obuf = min(most, 2 * len(self.oiov)), None
+        elif n < cap // 8 and len(self.oiov) > 2:
+            self.opieces, self.obuf = 2, None
+        return n
+
     def _readable(self, fd):
         ch = self.out.get(fd)
         if ch is None:
             return
         try:
-            data = os.read(fd, CHUNK)
+            if fd != self.master:
+                n = self._read_out(fd, ch)
+            else:
+                data = os.read(fd, CHUNK)
+                n = len(data)
+                if n:
+                    self.ws.send_channel(ch, data)
         except BlockingIOError:
             return
         except OSError:          # EIO on a pty master once the terminal is gone
-            data = b""
-        if not data:
+            n = 0
+        if not n:
             self._drop_out(fd)
             return
         self.progress += 1
-        self.ws.send_channel(ch, data)
         now = self.loop.time()
         burst, self.last_read = now - self.last_read < 0.002, now
         if not self.paused and self.ws.write_buffer_size() > (4 << 20):
@@ -235,7 +267,7 @@ class ExecSession:
             for f in self.out:
                 self.loop.remove_reader(f)
             self.loop.create_task(self._resume_out())
-        elif burst and len(data) < CHUNK // 2 and not self.paused:
+        elif burst and n < CHUNK // 2 and not self.paused:
             # bulk output arriving in small pieces: let the pipe fill for 1 ms rather than send many small frames
             self.loop.remove_reader(fd)
             self.loop.call_later(0.001, self._rearm, fd)

@@ -10,7 +10,7 @@ import time
 
 from aiohttp import web
 
-from . import certs
+from . import certs, tlsserver
 from .api import Api
 from .events import Recorder
 from .kubelet import Kubelet
@@ -122,8 +122,8 @@ async def amain(o):
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:
-        server = await loop.create_server(runner.server, o.host, o.port, ssl=certs.server_context(pki), backlog=256,
-                                          reuse_address=True, ssl_handshake_timeout=15, ssl_shutdown_timeout=5)
+        server = tlsserver.serve(loop, runner.server, o.host, o.port, certs.server_context(pki), backlog=256,
+                                 handshake_timeout=15)
     except OSError:
         kubelet.cg.shutdown()        # do not leave this instance's (empty) cgroups behind
         raise

@@ -98,7 +98,7 @@ class TLSTransport(asyncio.Transport):
         self._protocol = self._factory()
         self._protocol.connection_made(self)
         self._arm()
-        if self._state == "open" and self._sock.pending():
+        if self._state == "open":       # OpenSSL may already hold the first request (read-ahead)
             self._schedule_read()
 
     def _abort_handshake(self):
@@ -411,8 +411,42 @@ class TLSServer:
             t.abort()
 
 
+def read_ahead(ctx, size=READ_SIZE):
+    """OpenSSL read-ahead on ctx: one recv() takes in several records, where SSL_read otherwise makes two system
+    calls per record (5-byte header, then body). Python's ssl module has no setter; the SSL_CTX pointer is the
+    first field after the object header of CPython's SSLContext, checked against two values read through the
+    module before anything is set. Returns True if set. The transport never waits for epoll while OpenSSL may
+    hold buffered records (it reads until WANT_READ, and after the handshake and every resume)."""
+    import ctypes
+    import ctypes.util
+    import sys
+    if sys.implementation.name != "cpython" or hasattr(sys, "gettotalrefcount"):
+        return False
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("ssl") or "libssl.so.3")
+        ptr = ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__).value
+        if not ptr or ptr < 0x10000:
+            return False
+        lib.SSL_CTX_get_options.restype = ctypes.c_uint64
+        lib.SSL_CTX_get_options.argtypes = [ctypes.c_void_p]
+        lib.SSL_CTX_get_verify_mode.restype = ctypes.c_int
+        lib.SSL_CTX_get_verify_mode.argtypes = [ctypes.c_void_p]
+        if lib.SSL_CTX_get_options(ptr) != int(ctx.options) or \
+                lib.SSL_CTX_get_verify_mode(ptr) != int(ctx.verify_mode):
+            return False
+        lib.SSL_CTX_ctrl.restype = ctypes.c_long
+        lib.SSL_CTX_ctrl.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+        lib.SSL_CTX_set_default_read_buffer_len.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        lib.SSL_CTX_ctrl(ptr, 41, 1, None)         # SSL_CTRL_SET_READ_AHEAD
+        lib.SSL_CTX_set_default_read_buffer_len(ptr, size)
+        return lib.SSL_CTX_ctrl(ptr, 40, 0, None) == 1    # SSL_CTRL_GET_READ_AHEAD
+    except (OSError, AttributeError, ValueError):
+        return False
+
+
 def serve(loop, factory, host, port, ctx, backlog=256, handshake_timeout=15.0):
     """Listen on host:port (IPv4 or IPv6 literal or name) and serve TLS connections to factory()'s protocols."""
+    read_ahead(ctx)
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     af, _t, _p, _c, addr = infos[0]
     sock = socket.socket(af, socket.SOCK_STREAM)

@@ -11,6 +11,7 @@ except ImportError:  # pragma: no cover
 
 OP_CONT, OP_TEXT, OP_BIN, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 MAX_MESSAGE = 64 << 20
+PREALLOC_MAX = 1 << 20   # payloads up to this are allocated at their full size once the header is read
 OUT_MESSAGE = 32768   # largest payload per outgoing message; the API server copies streams with 32 KiB buffers
 HIGH_WATER = 4 << 20
 
@@ -72,7 +73,10 @@ class WSConn:
         self.on_message, self.on_closed = on_message, on_closed
         self.transport = None
         self.protocol = request.protocol
-        self.buf = bytearray()
+        self.buf = bytearray()        # a frame header split across reads
+        self.part = None              # payload being filled: (part, part_len, part_fill, part_fin/op/mask)
+        self.part_len = self.part_fill = 0
+        self.part_fin = self.part_op = self.part_mask = None
         self.frag_op, self.frag = None, None
         self.closed = False           # we sent a close frame / transport is gone
         self.peer_closed = False
@@ -86,7 +90,7 @@ class WSConn:
         self.transport.set_write_buffer_limits(high=HIGH_WATER)
         # kubesim's TLS transport can hand us its read buffer: one copy less per byte (aiohttp only forwards)
         if hasattr(self.transport, "set_direct_reader"):
-            self.transport.set_direct_reader(self.feed_data)
+            self.transport.set_direct_reader(self._feed_direct)
 
     # ---- parser interface used by aiohttp's RequestHandler.data_received / connection_lost ----
     def feed_data(self, data):
@@ -96,53 +100,101 @@ class WSConn:
             self.abort(1002)
         return False, b""
 
+    def _feed_direct(self, view):
+        """The common case first: a TLS record in the middle of a large payload is copied into place."""
+        p = self.part
+        if p is not None and len(p) == self.part_len:
+            fill = self.part_fill
+            n = len(view)
+            if fill + n < self.part_len:
+                p[fill:fill + n] = view
+                self.part_fill = fill + n
+                return
+        self.feed_data(view)
+
     def feed_eof(self):
         self.peer_closed = True
         self._finish()
 
     def _feed(self, data):
-        accumulating = bool(self.buf)
-        if accumulating:
-            self.buf += data
-            data = self.buf
+        """Frames are parsed where they lie in data; a payload that continues in later reads is filled into its
+        own buffer as the pieces come (no re-accumulation), unmasked once complete."""
         mv = memoryview(data)
-        pos, n = 0, len(data)
+        pos, n = 0, len(mv)
         try:
-            while not self.peer_closed:
-                if n - pos < 2:
-                    break
-                b0, b1 = data[pos], data[pos + 1]
-                ln, hl = b1 & 0x7F, 2
-                if ln == 126:
-                    if n - pos < 4:
+            while pos < n and not self.peer_closed:
+                if self.part is not None:                 # inside a payload
+                    p, ln = self.part, self.part_len
+                    take = min(ln - self.part_fill, n - pos)
+                    if len(p) == ln:
+                        p[self.part_fill:self.part_fill + take] = mv[pos:pos + take]
+                    else:
+                        p += mv[pos:pos + take]
+                    self.part_fill += take
+                    pos += take
+                    if self.part_fill < ln:
                         break
-                    ln, hl = struct.unpack_from("!H", data, pos + 2)[0], 4
-                elif ln == 127:
-                    if n - pos < 10:
-                        break
-                    ln, hl = struct.unpack_from("!Q", data, pos + 2)[0], 10
-                masked = b1 & 0x80
-                if masked:
-                    hl += 4
-                op = b0 & 0x0F
-                if (b0 & 0x70 or ln > MAX_MESSAGE or (op >= 8 and (ln > 125 or not b0 & 0x80))
-                        or op in (3, 4, 5, 6, 7) or op > 10):
-                    self.abort(1002 if ln <= MAX_MESSAGE else 1009)
+                    self.part = None
+                    if self.part_mask:
+                        _mask(self.part_mask, p)
+                    self._frame(self.part_fin, self.part_op, p)
+                    continue
+                if self.buf:                              # a header split across reads (at most 14 bytes)
+                    head = bytes(self.buf) + bytes(mv[pos:pos + 14])
+                    used = len(self.buf)
+                else:
+                    head, used = mv[pos:pos + 14], 0
+                h = self._header(head)
+                if h is None:                             # incomplete header
+                    if len(head) >= 14:
+                        self.abort(1002)
+                        return
+                    self.buf = bytearray(head)
                     return
-                if n - pos < hl + ln:
-                    break
-                payload = bytearray(mv[pos + hl:pos + hl + ln])
-                if masked:
-                    _mask(bytes(mv[pos + hl - 4:pos + hl]), payload)
-                pos += hl + ln
-                self._frame(b0 & 0x80, op, payload)
-            rest = bytearray(mv[pos:]) if (pos or not accumulating) and pos < n else None
+                if h is False:
+                    return
+                fin, op, ln, hl, mask = h
+                self.buf = bytearray()
+                pos += hl - used
+                if n - pos >= ln:                         # the whole payload is here: one copy
+                    payload = bytearray(mv[pos:pos + ln])
+                    pos += ln
+                    if mask:
+                        _mask(mask, payload)
+                    self._frame(fin, op, payload)
+                    continue
+                self.part = bytearray(ln) if ln <= PREALLOC_MAX else bytearray()
+                self.part_len, self.part_fill = ln, 0
+                self.part_fin, self.part_op, self.part_mask = fin, op, mask
         finally:
             mv.release()
-        if rest is not None:
-            self.buf = rest
-        elif pos:
-            self.buf = bytearray()
+
+    def _header(self, head):
+        """(fin, opcode, length, header length, mask or None); None if incomplete; False after a protocol error."""
+        if len(head) < 2:
+            return None
+        b0, b1 = head[0], head[1]
+        ln, hl = b1 & 0x7F, 2
+        if ln == 126:
+            if len(head) < 4:
+                return None
+            ln, hl = struct.unpack_from("!H", head, 2)[0], 4
+        elif ln == 127:
+            if len(head) < 10:
+                return None
+            ln, hl = struct.unpack_from("!Q", head, 2)[0], 10
+        op = b0 & 0x0F
+        if (b0 & 0x70 or ln > MAX_MESSAGE or (op >= 8 and (ln > 125 or not b0 & 0x80))
+                or op in (3, 4, 5, 6, 7) or op > 10):
+            self.abort(1002 if ln <= MAX_MESSAGE else 1009)
+            return False
+        mask = None
+        if b1 & 0x80:
+            if len(head) < hl + 4:
+                return None
+            mask = bytes(head[hl:hl + 4])
+            hl += 4
+        return b0 & 0x80, op, ln, hl, mask
 
     def _frame(self, fin, op, payload):
         if op == OP_PING:

@@ -296,8 +296,6 @@ test_resolve_hosts_file(void **state)
 	setenv("CARES_HOSTS", path, 1);
 	snprintf(servers, sizeof(servers), "127.0.0.1:%d",
 	    dns_fake_port(f->fake));
-	assert_int_equal(dns_resolve_new_flags(f->loop, servers, 300,
-	    DNS_RESOLVE_HOSTS, &sys), 0);
 	assert_int_equal(dns_resolve_new_flags(f->loop, servers, 300, 0x40,
 	    &sys), DG_ERR_INVAL);
 	assert_int_equal(dns_resolve_new_flags(f->loop, servers, 300,

@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,20 +33,6 @@ auth_conf_name(FILE *out, const char *name)
 		fputc(tolower((unsigned char)*name), out);
 }
 
-static int auth_conf_err(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-auth_conf_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return DG_ERR_PARSE;
-}
-
 /*
  * A string made of all arguments joined by spaces, checked by a validator.
  * Dumped as separate words so -T output parses back to itself.
@@ -64,8 +49,8 @@ auth_conf_words_parse(const struct conf_keyword *kw, void *field, int argc,
 	int i;
 
 	if (argc < 2)
-		return auth_conf_err(err, errlen, "%s needs an argument%s",
-		    kw->name, "");
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s needs an argument%s", kw->name, "");
 	for (i = 1; i < argc; i++)
 		len += strlen(argv[i]) + 1;
 	s = p = xmalloc(len);
@@ -145,7 +130,8 @@ auth_conf_check_netblock(const char *s, char *err, size_t errlen)
 	int b4, b6;
 
 	if (auth_conf_netblock(s, &b4, &b6) != 0)
-		return auth_conf_err(err, errlen, "PerSourceNetBlockSize: "
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "PerSourceNetBlockSize: "
 		    "expected N[:M] (IPv4 1-32, IPv6 1-128), not \"%s\"%s", s,
 		    "");
 	return 0;
@@ -156,8 +142,8 @@ auth_conf_netblock_parse(const struct conf_keyword *kw, void *field,
     int argc, char **argv, char *err, size_t errlen)
 {
 	if (argc != 2)
-		return auth_conf_err(err, errlen, "%s takes one argument%s",
-		    kw->name, "");
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s takes one argument%s", kw->name, "");
 	return auth_conf_words_parse(kw, field, argc, argv, err, errlen,
 	    auth_conf_check_netblock);
 }
@@ -166,8 +152,9 @@ static int
 auth_conf_check_exempt(const char *s, char *err, size_t errlen)
 {
 	if (strcasecmp(s, "none") != 0 && auth_match_addr_list(NULL, s) != 0)
-		return auth_conf_err(err, errlen, "PerSourcePenaltyExemptList: "
-		    "invalid address list \"%s\"%s", s, "");
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "PerSourcePenaltyExemptList: invalid address list \"%s\"%s",
+		    s, "");
 	return 0;
 }
 
@@ -176,8 +163,8 @@ auth_conf_exempt_parse(const struct conf_keyword *kw, void *field, int argc,
     char **argv, char *err, size_t errlen)
 {
 	if (argc != 2)
-		return auth_conf_err(err, errlen, "%s takes one argument%s",
-		    kw->name, "");
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s takes one argument%s", kw->name, "");
 	return auth_conf_words_parse(kw, field, argc, argv, err, errlen,
 	    auth_conf_check_exempt);
 }
@@ -193,7 +180,8 @@ auth_conf_check_casig(const char *s, char *err, size_t errlen)
 			if (strcmp(alg, auth_ca_algs[i]) == 0)
 				break;
 		if (auth_ca_algs[i] == NULL) {
-			r = auth_conf_err(err, errlen, "CASignatureAlgorithms: "
+			r = dg_errf(err, errlen, DG_ERR_PARSE,
+			    "CASignatureAlgorithms: "
 			    "unsupported algorithm \"%s\"%s", alg, "");
 			break;
 		}
@@ -207,8 +195,8 @@ auth_conf_casig_parse(const struct conf_keyword *kw, void *field, int argc,
     char **argv, char *err, size_t errlen)
 {
 	if (argc != 2)
-		return auth_conf_err(err, errlen, "%s takes one argument%s",
-		    kw->name, "");
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s takes one argument%s", kw->name, "");
 	return auth_conf_words_parse(kw, field, argc, argv, err, errlen,
 	    auth_conf_check_casig);
 }
@@ -227,8 +215,8 @@ auth_conf_userenv_parse(const struct conf_keyword *kw, void *field, int argc,
     char **argv, char *err, size_t errlen)
 {
 	if (argc != 2)
-		return auth_conf_err(err, errlen, "%s takes one argument%s",
-		    kw->name, "");
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s takes one argument%s", kw->name, "");
 	return auth_conf_words_parse(kw, field, argc, argv, err, errlen,
 	    auth_conf_check_userenv);
 }
@@ -274,22 +262,23 @@ auth_conf_permitopen_parse(const struct conf_keyword *kw, void *field,
 	int i, port;
 
 	if (argc < 2)
-		return auth_conf_err(err, errlen, "%s needs an argument%s",
-		    kw->name, "");
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s needs an argument%s", kw->name, "");
 	for (i = 1; i < argc; i++) {
 		if ((strcasecmp(argv[i], "any") == 0 ||
 		    strcasecmp(argv[i], "none") == 0)) {
 			if (argc != 2) {
 				conf_list_free(&tmp);
-				return auth_conf_err(err, errlen, "%s: \"%s\" "
-				    "must be alone", kw->name, argv[i]);
+				return dg_errf(err, errlen, DG_ERR_PARSE,
+				    "%s: \"%s\" must be alone", kw->name,
+				    argv[i]);
 			}
 		} else if (auth_match_hostport(argv[i], host, sizeof(host),
 		    &port) != 0) {
 			conf_list_free(&tmp);
-			return auth_conf_err(err, errlen, "%s: expected "
-			    "host:port, any or none, not \"%s\"", kw->name,
-			    argv[i]);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s: expected host:port, any or none, not \"%s\"",
+			    kw->name, argv[i]);
 		}
 		conf_list_add(&tmp, argv[i]);
 	}
@@ -406,24 +395,26 @@ auth_conf_penalty_parse(const struct conf_keyword *kw, void *field, int argc,
 		return 0;
 	}
 	if (argc < 2)
-		return auth_conf_err(err, errlen, "%s needs an argument%s",
-		    "PerSourcePenalties", "");
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s needs an argument%s", "PerSourcePenalties", "");
 	for (i = 1; i < argc; i++) {
 		if ((colon = strchr(argv[i], ':')) == NULL)
-			return auth_conf_err(err, errlen, "PerSourcePenalties: "
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "PerSourcePenalties: "
 			    "expected name:value, not \"%s\"%s", argv[i], "");
 		for (o = auth_penalty_opts; o->name != NULL; o++)
 			if (strlen(o->name) == (size_t)(colon - argv[i]) &&
 			    strncmp(o->name, argv[i], colon - argv[i]) == 0)
 				break;
 		if (o->name == NULL)
-			return auth_conf_err(err, errlen, "PerSourcePenalties: "
-			    "unknown option \"%s\"%s", argv[i], "");
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "PerSourcePenalties: unknown option \"%s\"%s",
+			    argv[i], "");
 		colon++;
 		switch (o->kind) {
 		case 0:
 			if (conf_parse_time(colon, &t) != 0)
-				return auth_conf_err(err, errlen,
+				return dg_errf(err, errlen, DG_ERR_PARSE,
 				    "PerSourcePenalties: bad time in \"%s\"%s",
 				    argv[i], "");
 			break;
@@ -432,7 +423,7 @@ auth_conf_penalty_parse(const struct conf_keyword *kw, void *field, int argc,
 			v = strtol(colon, &end, 10);
 			if (!isdigit((unsigned char)*colon) || *end != '\0' ||
 			    errno != 0 || v < 1 || v > 16777216)
-				return auth_conf_err(err, errlen,
+				return dg_errf(err, errlen, DG_ERR_PARSE,
 				    "PerSourcePenalties: bad count in \"%s\" "
 				    "(1-16777216)%s", argv[i], "");
 			t = (int)v;
@@ -443,13 +434,13 @@ auth_conf_penalty_parse(const struct conf_keyword *kw, void *field, int argc,
 			else if (strcmp(colon, "deny-all") == 0)
 				t = AUTH_OVERFLOW_DENY_ALL;
 			else
-				return auth_conf_err(err, errlen,
+				return dg_errf(err, errlen, DG_ERR_PARSE,
 				    "PerSourcePenalties: \"%s\": expected "
 				    "permissive or deny-all%s", argv[i], "");
 			break;
 		default:
 			if (auth_conf_delay_ms(colon, &t) != 0)
-				return auth_conf_err(err, errlen,
+				return dg_errf(err, errlen, DG_ERR_PARSE,
 				    "PerSourcePenalties: bad delay in \"%s\" "
 				    "(e.g. 500ms, 2s; at most 600s)%s", argv[i],
 				    "");

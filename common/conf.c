@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,22 +17,6 @@
 #define CONF_DUMP_WORDS	64	/* list words per dumped line */
 
 #define FIELD(area, kw)	((char *)(area) + (kw)->offset)
-
-static int conf_err(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-conf_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return DG_ERR_PARSE;
-}
 
 void
 conf_init(struct conf *c, size_t n, const struct conf_table *const *tables,
@@ -316,8 +299,9 @@ conf_check_range(const struct conf_keyword *kw, long long v, char *err,
     size_t errlen)
 {
 	if (kw->max > kw->min && (v < kw->min || v > kw->max))
-		return conf_err(err, errlen, "%s: %lld is out of range %lld-%lld",
-		    kw->name, v, kw->min, kw->max);
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s: %lld is out of range %lld-%lld", kw->name, v, kw->min,
+		    kw->max);
 	return 0;
 }
 
@@ -331,8 +315,8 @@ conf_set(const struct conf_keyword *kw, void *field, int argc, char **argv,
 	int i, v, r;
 
 	if (kw->type != CONF_CUSTOM && kw->type != CONF_LIST && argc != 2)
-		return conf_err(err, errlen, "%s takes exactly one argument",
-		    kw->name);
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s takes exactly one argument", kw->name);
 	switch (kw->type) {
 	case CONF_STR:
 	case CONF_PATH:
@@ -346,22 +330,22 @@ conf_set(const struct conf_keyword *kw, void *field, int argc, char **argv,
 		ll = strtoll(argv[1], &end, 10);
 		if (*argv[1] == '\0' || *end != '\0' || errno != 0 ||
 		    ll < INT_MIN || ll > INT_MAX)
-			return conf_err(err, errlen, "%s: bad number \"%s\"",
-			    kw->name, argv[1]);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s: bad number \"%s\"", kw->name, argv[1]);
 		if ((r = conf_check_range(kw, ll, err, errlen)) != 0)
 			return r;
 		*(int *)field = (int)ll;
 		break;
 	case CONF_BOOL:
 		if (conf_parse_bool(argv[1], &v) != 0)
-			return conf_err(err, errlen,
+			return dg_errf(err, errlen, DG_ERR_PARSE,
 			    "%s: expected yes or no, not \"%s\"", kw->name,
 			    argv[1]);
 		*(int *)field = v;
 		break;
 	case CONF_TIME:
 		if (conf_parse_time(argv[1], &v) != 0)
-			return conf_err(err, errlen,
+			return dg_errf(err, errlen, DG_ERR_PARSE,
 			    "%s: bad time \"%s\" (use 30, 1m30s, 2h, 1d)",
 			    kw->name, argv[1]);
 		if ((r = conf_check_range(kw, v, err, errlen)) != 0)
@@ -370,7 +354,7 @@ conf_set(const struct conf_keyword *kw, void *field, int argc, char **argv,
 		break;
 	case CONF_SIZE:
 		if (conf_parse_size(argv[1], &ll) != 0)
-			return conf_err(err, errlen,
+			return dg_errf(err, errlen, DG_ERR_PARSE,
 			    "%s: bad size \"%s\" (use 512, 64K, 10M, 2G)",
 			    kw->name, argv[1]);
 		if ((r = conf_check_range(kw, ll, err, errlen)) != 0)
@@ -382,14 +366,14 @@ conf_set(const struct conf_keyword *kw, void *field, int argc, char **argv,
 			if (strcasecmp(kw->names[i], argv[1]) == 0)
 				break;
 		if (kw->names[i] == NULL)
-			return conf_err(err, errlen, "%s: unknown value \"%s\"",
-			    kw->name, argv[1]);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s: unknown value \"%s\"", kw->name, argv[1]);
 		*(int *)field = i;
 		break;
 	case CONF_LIST:
 		if (argc < 2)
-			return conf_err(err, errlen, "%s needs an argument",
-			    kw->name);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s needs an argument", kw->name);
 		for (i = 1; i < argc; i++)
 			conf_list_add(field, argv[i]);
 		break;
@@ -420,11 +404,11 @@ conf_line(struct conf *c, struct conf_parse *ps, char *text, char *err,
 
 	argc = conf_split(text, argv, CONF_MAX_ARGS);
 	if (argc == DG_ERR_TOOBIG)
-		return conf_err(err, errlen, "%s:%d: too many arguments",
-		    ps->name, ps->line);
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s:%d: too many arguments", ps->name, ps->line);
 	if (argc < 0)
-		return conf_err(err, errlen, "%s:%d: unbalanced quotes",
-		    ps->name, ps->line);
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s:%d: unbalanced quotes", ps->name, ps->line);
 	if (argc == 0)
 		return 0;
 	/* "Keyword=value" and "Keyword = value" as in sshd. */
@@ -432,7 +416,7 @@ conf_line(struct conf *c, struct conf_parse *ps, char *text, char *err,
 		*eq++ = '\0';
 		if (*eq != '\0') {
 			if (argc == CONF_MAX_ARGS)
-				return conf_err(err, errlen,
+				return dg_errf(err, errlen, DG_ERR_PARSE,
 				    "%s:%d: too many arguments", ps->name,
 				    ps->line);
 			memmove(&argv[2], &argv[1], (argc - 1) * sizeof(*argv));
@@ -445,17 +429,17 @@ conf_line(struct conf *c, struct conf_parse *ps, char *text, char *err,
 	}
 	if (strcasecmp(argv[0], "Match") == 0) {
 		if (c->match_check == NULL)
-			return conf_err(err, errlen,
+			return dg_errf(err, errlen, DG_ERR_PARSE,
 			    "%s:%d: Match is not supported here", ps->name,
 			    ps->line);
 		if (argc < 2)
-			return conf_err(err, errlen,
+			return dg_errf(err, errlen, DG_ERR_PARSE,
 			    "%s:%d: Match needs criteria", ps->name, ps->line);
 		errbuf[0] = '\0';
 		if (c->match_check(argc - 1, argv + 1, errbuf,
 		    sizeof(errbuf)) != 0)
-			return conf_err(err, errlen, "%s:%d: %s", ps->name,
-			    ps->line, errbuf);
+			return dg_errf(err, errlen, DG_ERR_PARSE, "%s:%d: %s",
+			    ps->name, ps->line, errbuf);
 		c->matches = xreallocarray(c->matches, c->nmatches + 1,
 		    sizeof(*c->matches));
 		m = &c->matches[c->nmatches++];
@@ -470,11 +454,12 @@ conf_line(struct conf *c, struct conf_parse *ps, char *text, char *err,
 		return 0;
 	}
 	if ((kw = conf_lookup(c, argv[0], &area, &idx)) == NULL)
-		return conf_err(err, errlen, "%s:%d: unknown keyword \"%s\"",
-		    ps->name, ps->line, argv[0]);
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s:%d: unknown keyword \"%s\"", ps->name, ps->line,
+		    argv[0]);
 	if (ps->match != NULL) {
 		if (!(kw->flags & CONF_F_MATCH))
-			return conf_err(err, errlen,
+			return dg_errf(err, errlen, DG_ERR_PARSE,
 			    "%s:%d: %s is not allowed in a Match block",
 			    ps->name, ps->line, kw->name);
 		/* Check the value now on a scratch field, apply it later. */
@@ -493,8 +478,8 @@ conf_line(struct conf *c, struct conf_parse *ps, char *text, char *err,
 			    sizeof(errbuf));
 			conf_field_free(kw, &scratch);
 			if (r != 0)
-				return conf_err(err, errlen, "%s:%d: %s",
-				    ps->name, ps->line, errbuf);
+				return dg_errf(err, errlen, DG_ERR_PARSE,
+				    "%s:%d: %s", ps->name, ps->line, errbuf);
 		}
 		m = ps->match;
 		m->lines = xreallocarray(m->lines, m->nlines + 1,
@@ -514,8 +499,8 @@ conf_line(struct conf *c, struct conf_parse *ps, char *text, char *err,
 	errbuf[0] = '\0';
 	if ((r = conf_set(kw, FIELD(c->areas[area], kw), argc, argv, errbuf,
 	    sizeof(errbuf))) != 0)
-		return conf_err(err, errlen, "%s:%d: %s", ps->name, ps->line,
-		    errbuf);
+		return dg_errf(err, errlen, DG_ERR_PARSE, "%s:%d: %s", ps->name,
+		    ps->line, errbuf);
 	c->isset[area][idx] = 1;
 	return 0;
 }
@@ -535,8 +520,8 @@ conf_load_string(struct conf *c, const char *name, const char *text,
 		nl = strchr(p, '\n');
 		len = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		if (len > CONF_MAX_LINE)
-			return conf_err(err, errlen, "%s:%d: line too long",
-			    name, ps.line);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s:%d: line too long", name, ps.line);
 		memcpy(line, p, len);
 		line[len] = '\0';
 		if ((r = conf_line(c, &ps, line, err, errlen)) != 0)
@@ -555,22 +540,26 @@ conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
 	int r = DG_ERR_SYSTEM;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		conf_err(err, errlen, "%s: %s", path, strerror(errno));
+		dg_errf(err, errlen, DG_ERR_PARSE, "%s: %s", path,
+		    strerror(errno));
 		return DG_ERR_SYSTEM;
 	}
 	text = xmalloc(CONF_MAX_FILE + 1);
 	while ((n = fread(text + len, 1, CONF_MAX_FILE + 1 - len, f)) > 0)
 		len += n;
 	if (ferror(f)) {
-		conf_err(err, errlen, "%s: %s", path, strerror(errno));
+		dg_errf(err, errlen, DG_ERR_PARSE, "%s: %s", path,
+		    strerror(errno));
 		goto out;
 	}
 	if (len > CONF_MAX_FILE) {
-		r = conf_err(err, errlen, "%s: file too large", path);
+		r = dg_errf(err, errlen, DG_ERR_PARSE, "%s: file too large",
+		    path);
 		goto out;
 	}
 	if (memchr(text, '\0', len) != NULL) {
-		r = conf_err(err, errlen, "%s: file contains a NUL byte", path);
+		r = dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s: file contains a NUL byte", path);
 		goto out;
 	}
 	text[len] = '\0';
@@ -601,7 +590,7 @@ conf_finish(struct conf *c, char *err, size_t errlen)
 			    errbuf, sizeof(errbuf));
 			free(text);
 			if (r != 0)
-				return conf_err(err, errlen,
+				return dg_errf(err, errlen, DG_ERR_PARSE,
 				    "default for %s: %s", kw->name, errbuf);
 		}
 	}
@@ -821,8 +810,9 @@ conf_match_apply(const struct conf *c, conf_match_eval_fn *eval, void *ctx,
 	for (i = 0; i < c->nmatches; i++) {
 		m = &c->matches[i];
 		if ((r = eval(ctx, m->argc, m->criteria)) < 0) {
-			conf_err(err, errlen, "%s:%d: Match could not be "
-			    "evaluated", m->file, m->line);
+			dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s:%d: Match could not be evaluated", m->file,
+			    m->line);
 			goto out;
 		}
 		if (r == 0)
@@ -845,8 +835,8 @@ conf_match_apply(const struct conf *c, conf_match_eval_fn *eval, void *ctx,
 			errbuf[0] = '\0';
 			if ((r = conf_set(kw, FIELD(areas[area], kw), ml->argc,
 			    argv, errbuf, sizeof(errbuf))) != 0) {
-				conf_err(err, errlen, "%s:%d: %s", m->file,
-				    ml->line, errbuf);
+				dg_errf(err, errlen, DG_ERR_PARSE, "%s:%d: %s",
+				    m->file, ml->line, errbuf);
 				goto out;
 			}
 			seen[area][idx] = 1;

@@ -1,4 +1,7 @@
-/* err.c: names for devgate's error codes. */
+/* err.c: names for devgate's error codes and the error-text helper. */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "err.h"
 
 static const char *const dg_err_names[] = {
@@ -39,4 +42,17 @@ dg_strerror(int err)
 	if (err > 0 || err <= DG_ERR_MAX_)
 		return "unknown error";
 	return dg_err_names[-err];
+}
+
+int
+dg_errf(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return r;
 }

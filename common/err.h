@@ -2,6 +2,8 @@
 #ifndef DG_ERR_H
 #define DG_ERR_H
 
+#include <stddef.h>
+
 enum {
 	DG_OK = 0,
 	DG_ERR_INTERNAL = -1,	/* a bug or an impossible state */
@@ -34,5 +36,14 @@ enum {
 
 /* A short English text for a DG_ERR_* code (never NULL). */
 const char *dg_strerror(int);
+
+/*
+ * Format a message into the caller's err buffer of errlen bytes (truncated,
+ * always terminated; nothing written when err is NULL or errlen is 0) and
+ * return r, so a parser can say "return dg_errf(err, errlen, DG_ERR_PARSE,
+ * ...)".
+ */
+int	 dg_errf(char *err, size_t errlen, int r, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
 
 #endif

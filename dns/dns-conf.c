@@ -1,7 +1,6 @@
 /* dns-conf.c: the dns area of the configuration: keyword table, custom
  * keyword parsers (pool, registry, server) and cross-keyword checks. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,20 +61,6 @@ dns_conf_hostport(const char *s, char *host, size_t hostlen, int *portp,
 	return 0;
 }
 
-static int dns_conf_err(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-dns_conf_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return DG_ERR_INVAL;
-}
-
 /* Custom string keywords, validated by name. */
 static int
 dns_conf_parse_str(const struct conf_keyword *kw, void *field, int argc,
@@ -87,34 +72,36 @@ dns_conf_parse_str(const struct conf_keyword *kw, void *field, int argc,
 	size_t i;
 
 	if (argc != 2)
-		return dns_conf_err(err, errlen, "%s takes exactly one "
-		    "argument", kw->name);
+		return dg_errf(err, errlen, DG_ERR_INVAL,
+		    "%s takes exactly one argument", kw->name);
 	v = argv[1];
 	if (strcasecmp(kw->name, "DNSUpdateServer") == 0) {
 		if (strcasecmp(v, "none") != 0 &&
 		    dns_conf_hostport(v, host, sizeof(host), &port, 53) != 0)
-			return dns_conf_err(err, errlen, "%s: expected "
-			    "host[:port] or [v6]:port, not \"%s\"", kw->name,
-			    v);
+			return dg_errf(err, errlen, DG_ERR_INVAL,
+			    "%s: expected host[:port] or [v6]:port, not \"%s\"",
+			    kw->name, v);
 	} else if (strcasecmp(kw->name, "DNSRegistry") == 0) {
 		if (strcasecmp(v, "axfr") != 0 &&
 		    strcasecmp(v, "none") != 0 &&
 		    (strncmp(v, "file:", 5) != 0 || v[5] == '\0'))
-			return dns_conf_err(err, errlen, "%s: expected axfr, "
-			    "file:PATH or none, not \"%s\"", kw->name, v);
+			return dg_errf(err, errlen, DG_ERR_INVAL,
+			    "%s: expected axfr, file:PATH or none, not \"%s\"",
+			    kw->name, v);
 	} else if (strcasecmp(kw->name, "DNSOwnerId") == 0) {
 		for (i = 0; v[i] != '\0'; i++)
 			if (!isalnum((unsigned char)v[i]) && v[i] != '-' &&
 			    v[i] != '_' && v[i] != '.')
 				break;
 		if (v[i] != '\0' || i == 0 || i > 63)
-			return dns_conf_err(err, errlen, "%s: 1-63 of "
+			return dg_errf(err, errlen, DG_ERR_INVAL, "%s: 1-63 of "
 			    "[A-Za-z0-9._-], not \"%s\"", kw->name, v);
 	} else if (strcasecmp(kw->name, "DNSZone") == 0 ||
 	    strcasecmp(kw->name, "DNSGatewayName") == 0) {
 		if (dns_name_canon(v, host, sizeof(host)) != 0)
-			return dns_conf_err(err, errlen, "%s: \"%s\" is not "
-			    "a valid domain name", kw->name, v);
+			return dg_errf(err, errlen, DG_ERR_INVAL,
+			    "%s: \"%s\" is not a valid domain name", kw->name,
+			    v);
 	}
 	free(*sp);
 	*sp = (strcasecmp(v, "none") == 0 &&
@@ -161,15 +148,16 @@ dns_conf_parse_pool(const struct conf_keyword *kw, void *field, int argc,
 	char why[200];
 
 	if (argc != 2)
-		return dns_conf_err(err, errlen, "%s takes exactly one "
-		    "argument", kw->name);
+		return dg_errf(err, errlen, DG_ERR_INVAL,
+		    "%s takes exactly one argument", kw->name);
 	if (strcasecmp(argv[1], "none") == 0) {
 		dns_pool_free(*pp);
 		*pp = NULL;
 		return 0;
 	}
 	if (dns_pool_parse(argv[1], &p, why, sizeof(why)) != 0)
-		return dns_conf_err(err, errlen, "%s: %s", kw->name, why);
+		return dg_errf(err, errlen, DG_ERR_INVAL, "%s: %s", kw->name,
+		    why);
 	dns_pool_free(*pp);
 	*pp = p;
 	return 0;
@@ -316,23 +304,26 @@ dns_conf_check(const struct dns_config *c, char *err, size_t errlen)
 	if (c->zone == NULL)
 		return 0;
 	if ((r = dns_conf_zone(c, zone, sizeof(zone))) != 0)
-		return dns_conf_err(err, errlen, "DNSZone: \"%s\" is not a "
-		    "valid zone name", c->zone);
+		return dg_errf(err, errlen, DG_ERR_INVAL,
+		    "DNSZone: \"%s\" is not a valid zone name", c->zone);
 	for (i = 0; i < c->resolvers.n; i++)
 		if (dns_conf_hostport(c->resolvers.v[i], host, sizeof(host),
 		    &port, 53) != 0)
-			return dns_conf_err(err, errlen, "DNSResolver: bad "
-			    "server \"%s\"", c->resolvers.v[i]);
+			return dg_errf(err, errlen, DG_ERR_INVAL,
+			    "DNSResolver: bad server \"%s\"",
+			    c->resolvers.v[i]);
 	if (c->gateway_name != NULL &&
 	    (dns_name_canon(c->gateway_name, gw, sizeof(gw)) != 0))
-		return dns_conf_err(err, errlen, "DNSGatewayName: bad name "
-		    "\"%s\"", c->gateway_name);
+		return dg_errf(err, errlen, DG_ERR_INVAL,
+		    "DNSGatewayName: bad name \"%s\"", c->gateway_name);
 	if (c->key_file == NULL)
-		return dns_conf_err(err, errlen, "DNSZone %s is set but "
+		return dg_errf(err, errlen, DG_ERR_INVAL,
+		    "DNSZone %s is set but "
 		    "TSIGKeyFile is not: updates and transfers are signed",
 		    zone);
 	if ((r = dns_tsig_key_load(c->key_file, &k, sub, sizeof(sub))) != 0)
-		return dns_conf_err(err, errlen, "TSIGKeyFile %s", sub);
+		return dg_errf(err, errlen, DG_ERR_INVAL, "TSIGKeyFile %s",
+		    sub);
 	dns_tsig_key_free(k);
 	if (dns_conf_registry(c, &path) == DNS_REGISTRY_FILE &&
 	    (r = dns_registry_check_file(path, zone, sub, sizeof(sub))) != 0) {

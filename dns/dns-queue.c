@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,22 +163,6 @@ dns_queue_apply(struct dns_queue *q, char op, uint64_t seq,
 
 /* Files. */
 
-static int dns_queue_err(char *, size_t, int, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-dns_queue_err(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
 static char *
 dns_queue_path(const struct dns_queue *q, const char *name, uint64_t gen)
 {
@@ -223,7 +206,7 @@ dns_queue_load(struct dns_queue *q, char *err, size_t errlen)
 	path = dns_queue_path(q, "state", 0);
 	buf = dns_journal_slurp(path, 1U << 30, &len);
 	if (buf == NULL && errno != ENOENT) {
-		dns_queue_err(err, errlen, DG_ERR_SYSTEM, "%s: %s", path,
+		dg_errf(err, errlen, DG_ERR_SYSTEM, "%s: %s", path,
 		    strerror(errno));
 		free(path);
 		return DG_ERR_SYSTEM;
@@ -266,7 +249,7 @@ dns_queue_load(struct dns_queue *q, char *err, size_t errlen)
 	free(path);
 	return 0;
 corrupt:
-	dns_queue_err(err, errlen, DG_ERR_PARSE, "%s: corrupt queue state "
+	dg_errf(err, errlen, DG_ERR_PARSE, "%s: corrupt queue state "
 	    "(move it aside to start with an empty queue)", path);
 	free(path);
 	return DG_ERR_PARSE;
@@ -422,7 +405,7 @@ dns_queue_open(const char *dir, size_t limit, int flags,
 	q->dir = xstrdup(dir);
 	if (!(flags & DNS_QUEUE_RDONLY)) {
 		if (dns_journal_mkdirs(dir) != 0) {
-			r = dns_queue_err(err, errlen, DG_ERR_SYSTEM, "%s: %s",
+			r = dg_errf(err, errlen, DG_ERR_SYSTEM, "%s: %s",
 			    dir, strerror(errno));
 			goto fail;
 		}
@@ -430,12 +413,12 @@ dns_queue_open(const char *dir, size_t limit, int flags,
 		q->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		free(lock);
 		if (q->lockfd < 0) {
-			r = dns_queue_err(err, errlen, DG_ERR_SYSTEM, "%s: %s",
+			r = dg_errf(err, errlen, DG_ERR_SYSTEM, "%s: %s",
 			    dir, strerror(errno));
 			goto fail;
 		}
 		if (dns_queue_lock(q) != 0) {
-			r = dns_queue_err(err, errlen, DG_ERR_EXISTS, "%s: the "
+			r = dg_errf(err, errlen, DG_ERR_EXISTS, "%s: the "
 			    "DNS queue is in use by another process", dir);
 			goto fail;
 		}
@@ -443,7 +426,7 @@ dns_queue_open(const char *dir, size_t limit, int flags,
 	if ((r = dns_queue_load(q, err, errlen)) != 0)
 		goto fail;
 	if (!(flags & DNS_QUEUE_RDONLY) && (r = dns_queue_compact(q)) != 0) {
-		dns_queue_err(err, errlen, r, "%s: cannot write the queue: %s",
+		dg_errf(err, errlen, r, "%s: cannot write the queue: %s",
 		    dir, strerror(errno));
 		goto fail;
 	}

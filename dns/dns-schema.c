@@ -1,7 +1,6 @@
 /* dns-schema.c: the v=devgate1 TXT schema of profiles and environments:
  * a key table, strict value checks, Kubernetes quantities. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,20 +52,6 @@ static const struct {
 	{ "profile", K_PROFILE, F_ENV, 0 },
 };
 #define DNS_SCHEMA_NKEYS (sizeof(dns_schema_keys) / sizeof(dns_schema_keys[0]))
-
-static int dns_schema_err(char *, size_t, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-dns_schema_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return DG_ERR_PARSE;
-}
 
 /* Printable shortened copy of untrusted text for error messages. */
 static const char *
@@ -239,13 +224,14 @@ dns_schema_list(const char *key, const char *value, const char *seps,
 	for (tok = strtok_r(copy, seps, &save); tok != NULL;
 	    tok = strtok_r(NULL, seps, &save)) {
 		if (!ok(tok)) {
-			r = dns_schema_err(err, errlen, "%s: bad item \"%s\"",
-			    key, dns_schema_show(tok, show, sizeof(show)));
+			r = dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s: bad item \"%s\"", key,
+			    dns_schema_show(tok, show, sizeof(show)));
 			break;
 		}
 		if (l->n >= DNS_SCHEMA_MAX_LIST) {
-			r = dns_schema_err(err, errlen, "%s: more than %d "
-			    "items", key, DNS_SCHEMA_MAX_LIST);
+			r = dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s: more than %d items", key, DNS_SCHEMA_MAX_LIST);
 			break;
 		}
 		dns_strlist_add(l, tok);
@@ -273,14 +259,15 @@ dns_schema_set(struct dns_schema_rec *rec, enum dns_schema_key key,
 	switch (key) {
 	case K_IMAGE:
 		if (!dns_schema_image_ok(v))
-			return dns_schema_err(err, errlen, "image: \"%s\" is "
-			    "not an image reference", show);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "image: \"%s\" is not an image reference", show);
 		sp->image = xstrdup(v);
 		return 0;
 	case K_CPU:
 		if (dns_quantity_parse(v, &q) != 0 || q <= 0 ||
 		    q > DNS_SCHEMA_MAX_CPU)
-			return dns_schema_err(err, errlen, "cpu: \"%s\" is not "
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "cpu: \"%s\" is not "
 			    "a CPU quantity (8, 500m, 1.5; at most 1024)",
 			    show);
 		sp->cpu_milli = q;
@@ -289,7 +276,8 @@ dns_schema_set(struct dns_schema_rec *rec, enum dns_schema_key key,
 	case K_SCRATCH:
 		if (dns_quantity_parse(v, &q) != 0 || q <= 0 ||
 		    q % 1000 != 0 || q / 1000 > DNS_SCHEMA_MAX_BYTES)
-			return dns_schema_err(err, errlen, "%s: \"%s\" is not "
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s: \"%s\" is not "
 			    "a size in bytes (64Gi, 512Mi, 1G)", k, show);
 		if (key == K_MEMORY)
 			sp->memory = q / 1000;
@@ -299,14 +287,15 @@ dns_schema_set(struct dns_schema_rec *rec, enum dns_schema_key key,
 	case K_GPU:
 		if (dns_quantity_parse(v, &q) != 0 || q % 1000 != 0 ||
 		    q / 1000 > DNS_SCHEMA_MAX_GPU)
-			return dns_schema_err(err, errlen, "gpu: \"%s\" is not "
-			    "a whole number 0-%d", show, DNS_SCHEMA_MAX_GPU);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "gpu: \"%s\" is not a whole number 0-%d", show,
+			    DNS_SCHEMA_MAX_GPU);
 		sp->gpu = (int)(q / 1000);
 		return 0;
 	case K_POOL:
 		if (!dns_schema_labelvalue_ok(v, strlen(v)))
-			return dns_schema_err(err, errlen, "pool: \"%s\" is "
-			    "not a node pool name", show);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "pool: \"%s\" is not a node pool name", show);
 		sp->pool = xstrdup(v);
 		return 0;
 	case K_TOLERATIONS:
@@ -321,21 +310,22 @@ dns_schema_set(struct dns_schema_rec *rec, enum dns_schema_key key,
 			return 0;
 		}
 		if (conf_parse_time(v, &t) != 0 || t < 60)
-			return dns_schema_err(err, errlen, "idle: \"%s\" is "
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "idle: \"%s\" is "
 			    "not a duration of a minute or more (30m, 2h, 1d)"
 			    " or never", show);
 		sp->idle = t;
 		return 0;
 	case K_DESCRIPTION:
 		if (!dns_schema_text_ok(v))
-			return dns_schema_err(err, errlen, "description: "
-			    "control characters");
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "description: control characters");
 		sp->description = xstrdup(v);
 		return 0;
 	case K_OWNER:
 		if (!dns_schema_user_ok(v))
-			return dns_schema_err(err, errlen, "owner: \"%s\" is "
-			    "not a user name", show);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "owner: \"%s\" is not a user name", show);
 		*rec->owner = xstrdup(v);
 		return 0;
 	case K_MEMBERS:
@@ -343,14 +333,14 @@ dns_schema_set(struct dns_schema_rec *rec, enum dns_schema_key key,
 		    rec->members, err, errlen);
 	case K_TEAM:
 		if (!dns_schema_labelvalue_ok(v, strlen(v)))
-			return dns_schema_err(err, errlen, "team: \"%s\" is "
-			    "not a team name", show);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "team: \"%s\" is not a team name", show);
 		*rec->team = xstrdup(v);
 		return 0;
 	case K_PROFILE:
 		if (!dns_label_ok(v))
-			return dns_schema_err(err, errlen, "profile: \"%s\" is "
-			    "not a profile name", show);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "profile: \"%s\" is not a profile name", show);
 		*rec->profile = xstrdup(v);
 		return 0;
 	}
@@ -369,20 +359,20 @@ dns_schema_parse(int kind, char *const *strs, size_t n,
 
 	if (n == 0 || strcmp(strs[0], DNS_SCHEMA_VERSION) != 0) {
 		if (n > 0 && strncmp(strs[0], "v=devgate", 9) == 0)
-			return dns_schema_err(err, errlen, "unsupported "
+			return dg_errf(err, errlen, DG_ERR_PARSE, "unsupported "
 			    "schema version \"%s\" (this devgate reads %s)",
 			    dns_schema_show(strs[0], show, sizeof(show)),
 			    DNS_SCHEMA_VERSION);
-		return dns_schema_err(err, errlen, "the first string must be "
-		    "\"%s\"", DNS_SCHEMA_VERSION);
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "the first string must be \"%s\"", DNS_SCHEMA_VERSION);
 	}
 	for (i = 1; i < n; i++) {
 		if ((eq = strchr(strs[i], '=')) == NULL ||
 		    (klen = (size_t)(eq - strs[i])) == 0 ||
 		    klen >= sizeof(key))
-			return dns_schema_err(err, errlen, "\"%s\" is not "
-			    "key=value", dns_schema_show(strs[i], show,
-			    sizeof(show)));
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "\"%s\" is not key=value",
+			    dns_schema_show(strs[i], show, sizeof(show)));
 		memcpy(key, strs[i], klen);
 		key[klen] = '\0';
 		for (k = 0; k < DNS_SCHEMA_NKEYS; k++)
@@ -390,16 +380,16 @@ dns_schema_parse(int kind, char *const *strs, size_t n,
 				break;
 		if (k == DNS_SCHEMA_NKEYS ||
 		    !(dns_schema_keys[k].flags & kind))
-			return dns_schema_err(err, errlen, "unknown key \"%s\""
-			    " in %s", dns_schema_show(key, show,
-			    sizeof(show)), kind == F_ENV ? "an environment" :
-			    "a profile");
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "unknown key \"%s\" in %s",
+			    dns_schema_show(key, show, sizeof(show)),
+			    kind == F_ENV ? "an environment" : "a profile");
 		if (eq[1] == '\0')
-			return dns_schema_err(err, errlen, "%s: empty value",
-			    key);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s: empty value", key);
 		if ((seen & (1U << k)) && !(dns_schema_keys[k].flags & F_LIST))
-			return dns_schema_err(err, errlen, "%s: given twice",
-			    key);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s: given twice", key);
 		seen |= 1U << k;
 		rec->spec->set |= dns_schema_keys[k].bit;
 		if ((r = dns_schema_set(rec, dns_schema_keys[k].key, key,
@@ -467,7 +457,7 @@ dns_schema_parse_profile(const char *name, char *const *strs, size_t n,
 	int r;
 
 	if (!dns_label_ok(name))
-		return dns_schema_err(err, errlen, "bad profile name");
+		return dg_errf(err, errlen, DG_ERR_PARSE, "bad profile name");
 	p = xcalloc(1, sizeof(*p));
 	p->name = xstrdup(name);
 	memset(&rec, 0, sizeof(rec));
@@ -479,7 +469,8 @@ dns_schema_parse_profile(const char *name, char *const *strs, size_t n,
 	}
 	if (p->spec.image == NULL) {
 		dns_profile_free(p);
-		return dns_schema_err(err, errlen, "a profile needs image=");
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "a profile needs image=");
 	}
 	*pp = p;
 	return 0;
@@ -494,7 +485,8 @@ dns_schema_parse_env(const char *name, char *const *strs, size_t n,
 	int r;
 
 	if (!dns_label_ok(name))
-		return dns_schema_err(err, errlen, "bad environment name");
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "bad environment name");
 	e = xcalloc(1, sizeof(*e));
 	e->name = xstrdup(name);
 	rec.spec = &e->over;
@@ -507,8 +499,8 @@ dns_schema_parse_env(const char *name, char *const *strs, size_t n,
 		return r;
 	}
 	if (e->owner == NULL || (e->profile == NULL && e->over.image == NULL)) {
-		r = dns_schema_err(err, errlen, "an environment needs owner= "
-		    "and profile= (or image=)");
+		r = dg_errf(err, errlen, DG_ERR_PARSE,
+		    "an environment needs owner= and profile= (or image=)");
 		dns_envrec_free(e);
 		return r;
 	}
@@ -559,7 +551,8 @@ dns_schema_effective(const struct dns_spec *profile,
 	base.set |= over->set;
 	if (base.image == NULL) {
 		dns_spec_clear(&base);
-		return dns_schema_err(err, errlen, "no image (neither the "
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "no image (neither the "
 		    "profile nor the environment gives one)");
 	}
 	*out = base;

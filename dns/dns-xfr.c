@@ -1,6 +1,5 @@
 /* dns-xfr.c: zone transfer (AXFR) with every message's TSIG checked, and
  * SOA serial queries, on the event loop. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,20 +85,6 @@ dns_xfr_state_clear(struct dns_xfr_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static int dns_xfr_err(char *, size_t, int, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-dns_xfr_err(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 /* Check the message's TSIG; 0 when acceptable. */
 static int
 dns_xfr_tsig(struct dns_xfr_state *st, const struct dns_wire_hdr *h,
@@ -114,26 +99,26 @@ dns_xfr_tsig(struct dns_xfr_state *st, const struct dns_wire_hdr *h,
 		return 0;
 	if (h->rcode != 0 || (tr.has_tsig && tr.error != 0)) {
 		dns_reply_classify(h->rcode, r, &tr, text, sizeof(text));
-		return dns_xfr_err(err, errlen, h->rcode == DNS_RCODE_REFUSED ||
+		return dg_errf(err, errlen, h->rcode == DNS_RCODE_REFUSED ||
 		    h->rcode == DNS_RCODE_NOTAUTH ? DG_ERR_DENIED : DG_ERR_AUTH,
 		    "transfer refused: %s", text);
 	}
 	switch (r) {
 	case DG_ERR_AUTH:
-		return dns_xfr_err(err, errlen, r, "message %d of the transfer "
+		return dg_errf(err, errlen, r, "message %d of the transfer "
 		    "is not signed", st->nmsg);
 	case DG_ERR_CRYPTO:
-		return dns_xfr_err(err, errlen, r, "message %d of the transfer "
+		return dg_errf(err, errlen, r, "message %d of the transfer "
 		    "has a signature that does not verify", st->nmsg);
 	case DG_ERR_EXPIRED:
-		return dns_xfr_err(err, errlen, r, "message %d of the transfer "
+		return dg_errf(err, errlen, r, "message %d of the transfer "
 		    "was signed %lld s away from this host's clock", st->nmsg,
 		    (long long)tr.skew);
 	case DG_ERR_LIMIT:
-		return dns_xfr_err(err, errlen, r, "more than 99 unsigned "
+		return dg_errf(err, errlen, r, "more than 99 unsigned "
 		    "messages in a row");
 	default:
-		return dns_xfr_err(err, errlen, r, "message %d of the transfer "
+		return dg_errf(err, errlen, r, "message %d of the transfer "
 		    "is malformed", st->nmsg);
 	}
 }
@@ -152,13 +137,13 @@ dns_xfr_feed(struct dns_xfr_state *st, const uint8_t *msg, size_t len,
 	int r;
 
 	if (st->z == NULL || st->nsoa >= 2)
-		return dns_xfr_err(err, errlen, DG_ERR_PROTO, "data after the "
+		return dg_errf(err, errlen, DG_ERR_PROTO, "data after the "
 		    "end of the transfer");
 	if (++st->nmsg > DNS_XFR_MAX_MESSAGES)
-		return dns_xfr_err(err, errlen, DG_ERR_LIMIT, "too many "
+		return dg_errf(err, errlen, DG_ERR_LIMIT, "too many "
 		    "messages");
 	if (dns_wire_header(msg, len, &h) != 0)
-		return dns_xfr_err(err, errlen, DG_ERR_PROTO, "short message");
+		return dg_errf(err, errlen, DG_ERR_PROTO, "short message");
 	if (st->use_tsig) {
 		if ((r = dns_xfr_tsig(st, &h, msg, len, now, err, errlen)) != 0)
 			return r;
@@ -167,15 +152,15 @@ dns_xfr_feed(struct dns_xfr_state *st, const uint8_t *msg, size_t len,
 		memset(&none, 0, sizeof(none));
 		dns_reply_classify(h.rcode, DG_ERR_AUTH, &none, text,
 		    sizeof(text));
-		return dns_xfr_err(err, errlen, h.rcode == DNS_RCODE_REFUSED ||
+		return dg_errf(err, errlen, h.rcode == DNS_RCODE_REFUSED ||
 		    h.rcode == DNS_RCODE_NOTAUTH ? DG_ERR_DENIED : DG_ERR_PROTO,
 		    "transfer refused: %s", text);
 	}
 	if (h.tc)
-		return dns_xfr_err(err, errlen, DG_ERR_PROTO, "truncated "
+		return dg_errf(err, errlen, DG_ERR_PROTO, "truncated "
 		    "transfer message");
 	if (ldns_wire2pkt(&p, msg, len) != LDNS_STATUS_OK)
-		return dns_xfr_err(err, errlen, DG_ERR_PROTO, "message %d of "
+		return dg_errf(err, errlen, DG_ERR_PROTO, "message %d of "
 		    "the transfer does not parse", st->nmsg);
 	an = ldns_pkt_answer(p);
 	n = ldns_rr_list_rr_count(an);
@@ -183,13 +168,13 @@ dns_xfr_feed(struct dns_xfr_state *st, const uint8_t *msg, size_t len,
 	for (i = 0; i < n && r == 0; i++) {
 		rr = ldns_rr_list_rr(an, i);
 		if (st->nsoa >= 2) {
-			r = dns_xfr_err(err, errlen, DG_ERR_PROTO, "records "
+			r = dg_errf(err, errlen, DG_ERR_PROTO, "records "
 			    "after the closing SOA");
 			break;
 		}
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
 		    ldns_rr_rd_count(rr) < 7) {
-			r = dns_xfr_err(err, errlen, DG_ERR_PROTO, "a "
+			r = dg_errf(err, errlen, DG_ERR_PROTO, "a "
 			    "malformed SOA record");
 			break;
 		}
@@ -203,20 +188,20 @@ dns_xfr_feed(struct dns_xfr_state *st, const uint8_t *msg, size_t len,
 				/* The closing SOA repeats the first. */
 				if (ldns_rdf2native_int32(ldns_rr_rdf(rr, 2)) !=
 				    st->serial)
-					r = dns_xfr_err(err, errlen,
+					r = dg_errf(err, errlen,
 					    DG_ERR_PROTO, "the zone changed "
 					    "during the transfer");
 				continue;
 			}
 		} else if (st->nsoa == 0) {
-			r = dns_xfr_err(err, errlen, DG_ERR_PROTO, "the "
+			r = dg_errf(err, errlen, DG_ERR_PROTO, "the "
 			    "transfer does not start with the zone's SOA");
 			break;
 		}
 		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
 			continue;
 		if ((r = dns_zone_add(st->z, ldns_rr_clone(rr), 0)) != 0)
-			r = dns_xfr_err(err, errlen, r == DG_ERR_LIMIT ?
+			r = dg_errf(err, errlen, r == DG_ERR_LIMIT ?
 			    DG_ERR_LIMIT : DG_ERR_PROTO, "%s", r ==
 			    DG_ERR_LIMIT ? "too many records" :
 			    "a record outside the zone");
@@ -227,7 +212,7 @@ dns_xfr_feed(struct dns_xfr_state *st, const uint8_t *msg, size_t len,
 	if (st->nsoa >= 2) {
 		/* RFC 8945: the last message must be signed. */
 		if (st->use_tsig && !dns_tsig_complete(&st->v))
-			return dns_xfr_err(err, errlen, DG_ERR_AUTH, "the last "
+			return dg_errf(err, errlen, DG_ERR_AUTH, "the last "
 			    "message of the transfer is not signed");
 		return 1;
 	}

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +16,6 @@
 #include "common/loop.h"
 #include "common/xmalloc.h"
 #include "gateway/k8s-config.h"
-
-static int
-kc_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-kc_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 int
 k8s_read_file(const char *path, size_t max, unsigned char **out,
@@ -173,7 +155,7 @@ kc_server(struct k8s_config *c, const char *url, char *err, size_t errlen)
 		c->tls = 0;
 		p = url + 7;
 	} else
-		return kc_fail(err, errlen, DG_ERR_PARSE,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "server \"%.100s\": not an http(s) URL", url);
 	path = p + strcspn(p, "/?#");
 	if (*p == '[') {
@@ -211,7 +193,7 @@ kc_server(struct k8s_config *c, const char *url, char *err, size_t errlen)
 		    c->host, c->port);
 	return 0;
 bad:
-	return kc_fail(err, errlen, DG_ERR_PARSE,
+	return dg_errf(err, errlen, DG_ERR_PARSE,
 	    "server \"%.100s\": malformed URL", url);
 }
 
@@ -302,7 +284,7 @@ kc_blob(yaml_document_t *d, yaml_node_t *map, const char *key,
 	snprintf(dkey, sizeof(dkey), "%s-data", key);
 	if ((v = kc_str(d, map, dkey)) != NULL && v[0] != '\0') {
 		if (k8s_base64_decode(v, strlen(v), out, lenp) != 0)
-			return kc_fail(err, errlen, DG_ERR_PARSE,
+			return dg_errf(err, errlen, DG_ERR_PARSE,
 			    "%s: not valid base64", dkey);
 		return 0;
 	}
@@ -310,7 +292,7 @@ kc_blob(yaml_document_t *d, yaml_node_t *map, const char *key,
 		path = kc_path(dir, v);
 		r = k8s_read_file(path, K8S_KUBECONFIG_MAX, out, lenp);
 		if (r != 0)
-			kc_fail(err, errlen, r, "%s %.200s: %s", key, path,
+			dg_errf(err, errlen, r, "%s %.200s: %s", key, path,
 			    r == DG_ERR_SYSTEM ? strerror(errno) :
 			    dg_strerror(r));
 		free(path);
@@ -331,7 +313,7 @@ kc_user(struct k8s_config *c, yaml_document_t *d, yaml_node_t *u,
 
 	for (i = 0; refused[i] != NULL; i++)
 		if (kc_get(d, u, refused[i]) != NULL)
-			return kc_fail(err, errlen, DG_ERR_NOTSUP,
+			return dg_errf(err, errlen, DG_ERR_NOTSUP,
 			    "user \"%.64s\": \"%s\" is not supported (use a "
 			    "token, tokenFile or client certificate)",
 			    uname, refused[i]);
@@ -342,7 +324,7 @@ kc_user(struct k8s_config *c, yaml_document_t *d, yaml_node_t *u,
 	    err, errlen)) != 0)
 		return r;
 	if ((c->cert_pem == NULL) != (c->key_pem == NULL))
-		return kc_fail(err, errlen, DG_ERR_INVAL, "user \"%.64s\": "
+		return dg_errf(err, errlen, DG_ERR_INVAL, "user \"%.64s\": "
 		    "client-certificate and client-key go together", uname);
 	if ((v = kc_str(d, u, "token")) != NULL && v[0] != '\0')
 		c->token = xstrdup(v);
@@ -350,7 +332,7 @@ kc_user(struct k8s_config *c, yaml_document_t *d, yaml_node_t *u,
 		c->token_file = kc_path(dir, v);
 		if (c->token == NULL &&
 		    (r = k8s_config_token_refresh(c, loop_clock_ms(), 1)) < 0)
-			return kc_fail(err, errlen, r, "tokenFile %.200s: %s",
+			return dg_errf(err, errlen, r, "tokenFile %.200s: %s",
 			    c->token_file, dg_strerror(r));
 	}
 	return 0;
@@ -365,28 +347,28 @@ kc_document(struct k8s_config *c, yaml_document_t *d, const char *dir,
 	int r;
 
 	if (root == NULL || root->type != YAML_MAPPING_NODE)
-		return kc_fail(err, errlen, DG_ERR_PARSE,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "not a kubeconfig (no top-level mapping)");
 	if (context == NULL &&
 	    ((context = kc_str(d, root, "current-context")) == NULL ||
 	    context[0] == '\0'))
-		return kc_fail(err, errlen, DG_ERR_INVAL,
+		return dg_errf(err, errlen, DG_ERR_INVAL,
 		    "no current-context");
 	if ((ctx = kc_named(d, root, "contexts", context, "context")) == NULL)
-		return kc_fail(err, errlen, DG_ERR_NOTFOUND,
+		return dg_errf(err, errlen, DG_ERR_NOTFOUND,
 		    "context \"%.64s\" not found", context);
 	cname = kc_str(d, ctx, "cluster");
 	if ((cl = kc_named(d, root, "clusters", cname, "cluster")) == NULL)
-		return kc_fail(err, errlen, DG_ERR_NOTFOUND,
+		return dg_errf(err, errlen, DG_ERR_NOTFOUND,
 		    "cluster \"%.64s\" of context \"%.64s\" not found",
 		    cname ? cname : "", context);
 	if ((v = kc_str(d, cl, "server")) == NULL || v[0] == '\0')
-		return kc_fail(err, errlen, DG_ERR_INVAL,
+		return dg_errf(err, errlen, DG_ERR_INVAL,
 		    "cluster \"%.64s\" has no server", cname);
 	if ((r = kc_server(c, v, err, errlen)) != 0)
 		return r;
 	if ((v = kc_str(d, cl, "proxy-url")) != NULL && v[0] != '\0')
-		return kc_fail(err, errlen, DG_ERR_NOTSUP,
+		return dg_errf(err, errlen, DG_ERR_NOTSUP,
 		    "cluster \"%.64s\": \"proxy-url\" is not supported", cname);
 	c->insecure = kc_bool(d, cl, "insecure-skip-tls-verify");
 	if ((v = kc_str(d, cl, "tls-server-name")) != NULL && v[0] != '\0')
@@ -397,7 +379,7 @@ kc_document(struct k8s_config *c, yaml_document_t *d, const char *dir,
 	uname = kc_str(d, ctx, "user");
 	if (uname != NULL && uname[0] != '\0') {
 		if ((u = kc_named(d, root, "users", uname, "user")) == NULL)
-			return kc_fail(err, errlen, DG_ERR_NOTFOUND,
+			return dg_errf(err, errlen, DG_ERR_NOTFOUND,
 			    "user \"%.64s\" of context \"%.64s\" not found",
 			    uname, context);
 		if ((r = kc_user(c, d, u, uname, dir, err, errlen)) != 0)
@@ -419,14 +401,14 @@ k8s_config_parse(const char *text, size_t len, const char *dir,
 	int r, have_doc = 0;
 
 	if (len > K8S_KUBECONFIG_MAX)
-		return kc_fail(err, errlen, DG_ERR_TOOBIG,
+		return dg_errf(err, errlen, DG_ERR_TOOBIG,
 		    "kubeconfig larger than %u bytes", K8S_KUBECONFIG_MAX);
 	if (!yaml_parser_initialize(&parser))
-		return kc_fail(err, errlen, DG_ERR_NOMEM, "yaml: no memory");
+		return dg_errf(err, errlen, DG_ERR_NOMEM, "yaml: no memory");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 	    len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = kc_fail(err, errlen, DG_ERR_PARSE,
+		r = dg_errf(err, errlen, DG_ERR_PARSE,
 		    "yaml: %s at line %zu", parser.problem ? parser.problem :
 		    "syntax error", parser.problem_mark.line + 1);
 		goto out;
@@ -457,7 +439,7 @@ k8s_config_load(const char *path, const char *context,
 	int r;
 
 	if ((r = k8s_read_file(path, K8S_KUBECONFIG_MAX, &text, &len)) != 0)
-		return kc_fail(err, errlen, r, "%.200s: %s", path,
+		return dg_errf(err, errlen, r, "%.200s: %s", path,
 		    r == DG_ERR_SYSTEM ? strerror(errno) : dg_strerror(r));
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL)
@@ -497,7 +479,7 @@ k8s_config_in_cluster(const char *sa_dir, struct k8s_config **out,
 	if (sa_dir == NULL)
 		sa_dir = K8S_SA_DIR;
 	if (host == NULL || port == NULL || host[0] == '\0' || port[0] == '\0')
-		return kc_fail(err, errlen, DG_ERR_NOTFOUND, "not in a cluster "
+		return dg_errf(err, errlen, DG_ERR_NOTFOUND, "not in a cluster "
 		    "(KUBERNETES_SERVICE_HOST/PORT unset)");
 	c = xcalloc(1, sizeof(*c));
 	url = xasprintf(strchr(host, ':') ? "https://[%s]:%s" :
@@ -509,13 +491,13 @@ k8s_config_in_cluster(const char *sa_dir, struct k8s_config **out,
 	path = xasprintf("%s/ca.crt", sa_dir);
 	r = k8s_read_file(path, K8S_KUBECONFIG_MAX, &c->ca_pem, &c->ca_len);
 	if (r != 0)
-		kc_fail(err, errlen, r, "%.200s: %s", path, dg_strerror(r));
+		dg_errf(err, errlen, r, "%.200s: %s", path, dg_strerror(r));
 	free(path);
 	if (r != 0)
 		goto out;
 	c->token_file = xasprintf("%s/token", sa_dir);
 	if ((r = k8s_config_token_refresh(c, loop_clock_ms(), 1)) < 0) {
-		kc_fail(err, errlen, r, "%.200s: %s", c->token_file,
+		dg_errf(err, errlen, r, "%.200s: %s", c->token_file,
 		    dg_strerror(r));
 		goto out;
 	}
@@ -557,7 +539,7 @@ k8s_config_auto(const char *path, struct k8s_config **out, char *err,
 		return k8s_config_in_cluster(sa, out, err, errlen);
 	}
 	if ((home = getenv("HOME")) == NULL || home[0] == '\0')
-		return kc_fail(err, errlen, DG_ERR_NOTFOUND,
+		return dg_errf(err, errlen, DG_ERR_NOTFOUND,
 		    "no kubeconfig: set Kubeconfig or $KUBECONFIG");
 	p = xasprintf("%s/.kube/config", home);
 	r = k8s_config_load(p, NULL, out, err, errlen);

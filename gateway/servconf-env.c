@@ -21,30 +21,31 @@ servconf_env_addr_parse(const struct conf_keyword *kw, void *field, int argc,
 	size_t i;
 
 	if (argc != 3)
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "%s takes an environment name and "
 		    "a numeric address",
 		    kw->name);
 	if (!servconf_valid_env(argv[1]))
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "%s: \"%s\" is not an environment "
 		    "name (lowercase letters, digits and '-', at most 63)",
 		    kw->name, argv[1]);
 	memset(&ea, 0, sizeof(ea));
 	strcpy(ea.env, argv[1]);
 	if (servconf_canon_addr(argv[2], ea.addr, sizeof(ea.addr)) != 0)
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "%s: \"%s\" is not a numeric IPv4 "
 		    "or IPv6 address",
 		    kw->name, argv[2]);
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->v[i].addr, ea.addr) == 0)
-			return servconf_err(err, errlen,
+			return dg_errf(err, errlen, DG_ERR_PARSE,
 			    "%s: %s already belongs "
 			    "to %s",
 			    kw->name, ea.addr, l->v[i].env);
 	if (l->n >= 65536)
-		return servconf_err(err, errlen, "%s: too many", kw->name);
+		return dg_errf(err, errlen, DG_ERR_PARSE, "%s: too many",
+		    kw->name);
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	l->v[l->n++] = ea;
 	return 0;
@@ -135,12 +136,12 @@ servconf_env_def_parse(const struct conf_keyword *kw, void *field, int argc,
 
 	memset(&e, 0, sizeof(e));
 	if (argc < 3)
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "%s takes a name and owner=USER "
 		    "[members=U1,U2] [team=T] [profile=P]",
 		    kw->name);
 	if (!servconf_valid_env(argv[1]))
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "%s: \"%s\" is not an environment "
 		    "name (lowercase letters, digits and '-', at most 63)",
 		    kw->name, argv[1]);
@@ -157,7 +158,7 @@ servconf_env_def_parse(const struct conf_keyword *kw, void *field, int argc,
 			if (servconf_env_def_members(&e, argv[a] + 8, bad,
 			        sizeof(bad)) != 0) {
 				servconf_env_def_clear(&e);
-				return servconf_err(err, errlen,
+				return dg_errf(err, errlen, DG_ERR_PARSE,
 				    "%s %s: \"%s\" is "
 				    "not a user name",
 				    kw->name, e.env, bad);
@@ -177,25 +178,26 @@ servconf_env_def_parse(const struct conf_keyword *kw, void *field, int argc,
 	}
 	if (e.owner[0] == '\0') {
 		servconf_env_def_clear(&e);
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "%s %s: owner=USER is required", kw->name, e.env);
 	}
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->v[i].env, e.env) == 0) {
 			servconf_env_def_clear(&e);
-			return servconf_err(err, errlen,
+			return dg_errf(err, errlen, DG_ERR_PARSE,
 			    "%s %s is defined twice", kw->name, e.env);
 		}
 	if (l->n >= 65536) {
 		servconf_env_def_clear(&e);
-		return servconf_err(err, errlen, "%s: too many", kw->name);
+		return dg_errf(err, errlen, DG_ERR_PARSE, "%s: too many",
+		    kw->name);
 	}
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	l->v[l->n++] = e;
 	return 0;
 bad:
 	servconf_env_def_clear(&e);
-	return servconf_err(err, errlen,
+	return dg_errf(err, errlen, DG_ERR_PARSE,
 	    "%s %s: bad or repeated \"%s\" (expected "
 	    "owner=USER, members=U1,U2, team=T, profile=P)",
 	    kw->name, argv[1], argv[a]);

@@ -8,9 +8,6 @@
 
 #include "common/conf.h"
 
-/* Format into err (always DG_ERR_PARSE). */
-int	 servconf_err(char *err, size_t errlen, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
 /* A numeric IPv4/IPv6 address in canonical text, or DG_ERR_INVAL. */
 int	 servconf_canon_addr(const char *in, char *out, size_t outlen);
 

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,19 +31,6 @@ const char servconf_embedded[] =
     "Kubeconfig ~/.local/state/devgate/kubesim/kubeconfig\n"
     "AuthorizedKeysFile ~/.local/state/devgate/authorized_keys/%u\n"
     "Workers 1\n";
-
-int
-servconf_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return DG_ERR_PARSE;
-}
 
 /* Names. */
 
@@ -199,12 +185,12 @@ sc_listen_parse(const struct conf_keyword *kw, void *field, int argc,
 	int r;
 
 	if (argc != 2)
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "%s takes one address "
 		    "(address, address:port or [address]:port)",
 		    kw->name);
 	if ((r = servconf_parse_listen(argv[1], &la)) != 0)
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "%s: \"%s\" is not a numeric IPv4 "
 		    "or IPv6 address with an optional port (1-65535), as "
 		    "127.0.0.1:2222 or [::1]:2222",
@@ -212,11 +198,11 @@ sc_listen_parse(const struct conf_keyword *kw, void *field, int argc,
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->v[i].host, la.host) == 0 &&
 		    l->v[i].port == la.port)
-			return servconf_err(err, errlen, "%s: %s given twice",
-			    kw->name, argv[1]);
+			return dg_errf(err, errlen, DG_ERR_PARSE,
+			    "%s: %s given twice", kw->name, argv[1]);
 	if (l->n >= 64)
-		return servconf_err(err, errlen, "%s: more than 64 addresses",
-		    kw->name);
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s: more than 64 addresses", kw->name);
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
 	l->v[l->n++] = la;
 	return 0;
@@ -304,7 +290,7 @@ sc_maxstartups_parse(const struct conf_keyword *kw, void *field, int argc,
     char **argv, char *err, size_t errlen)
 {
 	if (argc != 2 || servconf_parse_maxstartups(argv[1], field) != 0)
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "%s: expected start:rate:full with "
 		    "1 <= start <= full and rate 1-100 (as 10:30:100), or "
 		    "one number",
@@ -336,7 +322,7 @@ sc_loglevel_parse(const struct conf_keyword *kw, void *field, int argc,
 	int l;
 
 	if (argc != 2 || (l = log_level_from_name(argv[1])) < 0)
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "%s: expected QUIET, FATAL, ERROR, "
 		    "INFO, VERBOSE, DEBUG, DEBUG1, DEBUG2 or DEBUG3",
 		    kw->name);
@@ -388,11 +374,11 @@ sc_checked_list(const struct conf_keyword *kw, void *field, int argc,
 	int i;
 
 	if (argc < 2)
-		return servconf_err(err, errlen, "%s needs an argument",
-		    kw->name);
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "%s needs an argument", kw->name);
 	for (i = 1; i < argc; i++)
 		if (!ok(argv[i]))
-			return servconf_err(err, errlen,
+			return dg_errf(err, errlen, DG_ERR_PARSE,
 			    "%s: \"%.64s\" is not %s", kw->name, argv[i], what);
 	for (i = 1; i < argc; i++)
 		conf_list_add(field, argv[i]);
@@ -587,7 +573,7 @@ sc_finish(struct servconf *sc, char *err, size_t errlen)
 		free(p);
 	}
 	if (gw->hostkeys.n == 0)
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "HostKey: none given and "
 		    "StateDirectory is none");
 	if (gw->listen.n == 0) {
@@ -606,12 +592,12 @@ sc_finish(struct servconf *sc, char *err, size_t errlen)
 			if (strcmp(gw->listen.v[i].host,
 			        gw->listen.v[j].host) == 0 &&
 			    gw->listen.v[i].port == gw->listen.v[j].port)
-				return servconf_err(err, errlen,
+				return dg_errf(err, errlen, DG_ERR_PARSE,
 				    "ListenAddress "
 				    "%s port %d is given twice",
 				    gw->listen.v[i].host, gw->listen.v[i].port);
 	if (gw->namespace != NULL && !servconf_valid_env(gw->namespace))
-		return servconf_err(err, errlen,
+		return dg_errf(err, errlen, DG_ERR_PARSE,
 		    "Namespace: \"%s\" is not a "
 		    "Kubernetes namespace name",
 		    gw->namespace);

@@ -594,6 +594,28 @@ test_err_and_log(void **state)
 	assert_string_equal(buf, "abcd");
 }
 
+/* dg_errf: formats, truncates, tolerates no buffer, returns the code given. */
+static void
+test_err_format(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(dg_errf(buf, sizeof(buf), DG_ERR_PARSE, "%s %d", "ab",
+	    12), DG_ERR_PARSE);
+	assert_string_equal(buf, "ab 12");
+	assert_int_equal(dg_errf(buf, sizeof(buf), DG_ERR_INVAL, "%s",
+	    "0123456789"), DG_ERR_INVAL);
+	assert_string_equal(buf, "0123456");
+	assert_int_equal(dg_errf(buf, 0, DG_ERR_RANGE, "zz"), DG_ERR_RANGE);
+	assert_string_equal(buf, "0123456");
+	assert_int_equal(dg_errf(NULL, 0, DG_ERR_TOOBIG, "zz"), DG_ERR_TOOBIG);
+	assert_int_equal(dg_errf(NULL, 64, DG_ERR_TOOBIG, "zz"), DG_ERR_TOOBIG);
+	assert_int_equal(dg_errf(buf, 1, 0, "zz"), 0);
+	assert_string_equal(buf, "");
+}
+
 /*
  * HTTP with a resolver hook: a one-shot HTTP/1.0 server on the loop, and a
  * fake resolver that answers from the loop (never inside start()).
@@ -865,6 +887,7 @@ main(void)
 		cmocka_unit_test(test_loop_signal),
 		cmocka_unit_test(test_loop_stop_deferred),
 		cmocka_unit_test(test_err_and_log),
+		cmocka_unit_test(test_err_format),
 		cmocka_unit_test(test_http_resolver),
 	};
 

@@ -222,8 +222,9 @@ conf_parse_size(const char *s, long long *bytesp)
 void
 conf_list_add(struct conf_list *l, const char *s)
 {
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v = xreallocarray(l->v, l->n + 2, sizeof(*l->v));
 	l->v[l->n++] = xstrdup(s);
+	l->v[l->n] = NULL;
 }
 
 void
@@ -236,6 +237,15 @@ conf_list_free(struct conf_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+}
+
+void
+conf_list_copy(struct conf_list *dst, const struct conf_list *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++)
+		conf_list_add(dst, src->v[i]);
 }
 
 int
@@ -710,7 +720,7 @@ conf_area_copy(const struct conf_table *t, void *dst, const void *src)
 	const struct conf_keyword *kw;
 	const struct conf_list *sl;
 	struct conf_list *dl;
-	size_t k, i;
+	size_t k;
 	char **sp;
 
 	for (k = 0; (kw = &t->kw[k])->name != NULL; k++) {
@@ -734,8 +744,7 @@ conf_area_copy(const struct conf_table *t, void *dst, const void *src)
 			sl = (const struct conf_list *)FIELD(src, kw);
 			dl = (struct conf_list *)FIELD(dst, kw);
 			memset(dl, 0, sizeof(*dl));
-			for (i = 0; i < sl->n; i++)
-				conf_list_add(dl, sl->v[i]);
+			conf_list_copy(dl, sl);
 			break;
 		case CONF_CUSTOM:
 			if (kw->copy != NULL)

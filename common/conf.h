@@ -23,7 +23,7 @@ enum conf_type {
 #define CONF_F_SECRET	0x4	/* -T prints "(hidden)" */
 
 struct conf_list {
-	char	**v;
+	char	**v;		/* NULL-terminated when n > 0 */
 	size_t	  n;
 };
 
@@ -124,6 +124,8 @@ int	 conf_parse_size(const char *, long long *bytesp);
 int	 conf_parse_bool(const char *, int *boolp);
 void	 conf_list_add(struct conf_list *, const char *);
 void	 conf_list_free(struct conf_list *);
+/* Append copies of all of src's strings to dst. */
+void	 conf_list_copy(struct conf_list *dst, const struct conf_list *src);
 int	 conf_list_has(const struct conf_list *, const char *);
 /* Split a config line into words, sshd style (quotes, # comments); at most
  * max words. Returns the count, or DG_ERR_PARSE for bad quoting. The words

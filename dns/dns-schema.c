@@ -69,35 +69,6 @@ dns_schema_show(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-static void
-dns_strlist_add(struct dns_strlist *l, const char *s)
-{
-	l->v = xreallocarray(l->v, l->n + 2, sizeof(*l->v));
-	l->v[l->n++] = xstrdup(s);
-	l->v[l->n] = NULL;
-}
-
-static void
-dns_strlist_clear(struct dns_strlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-static void
-dns_strlist_copy(struct dns_strlist *dst, const struct dns_strlist *src)
-{
-	size_t i;
-
-	for (i = 0; i < src->n; i++)
-		dns_strlist_add(dst, src->v[i]);
-}
-
 int
 dns_schema_user_ok(const char *s)
 {
@@ -215,7 +186,7 @@ dns_schema_text_ok(const char *s)
 /* Split value on spaces (and commas for members) into a list. */
 static int
 dns_schema_list(const char *key, const char *value, const char *seps,
-    int (*ok)(const char *), struct dns_strlist *l, char *err,
+    int (*ok)(const char *), struct conf_list *l, char *err,
     size_t errlen)
 {
 	char *copy = xstrdup(value), *tok, *save = NULL, show[100];
@@ -234,7 +205,7 @@ dns_schema_list(const char *key, const char *value, const char *seps,
 			    "%s: more than %d items", key, DNS_SCHEMA_MAX_LIST);
 			break;
 		}
-		dns_strlist_add(l, tok);
+		conf_list_add(l, tok);
 	}
 	free(copy);
 	return r;
@@ -243,7 +214,7 @@ dns_schema_list(const char *key, const char *value, const char *seps,
 struct dns_schema_rec {
 	struct dns_spec	*spec;
 	char		**owner, **team, **profile;	/* NULL in a profile */
-	struct dns_strlist *members;
+	struct conf_list *members;
 };
 
 static int
@@ -405,8 +376,8 @@ dns_spec_clear(struct dns_spec *s)
 	free(s->image);
 	free(s->pool);
 	free(s->description);
-	dns_strlist_clear(&s->tolerations);
-	dns_strlist_clear(&s->packages);
+	conf_list_free(&s->tolerations);
+	conf_list_free(&s->packages);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -420,8 +391,8 @@ dns_spec_copy(struct dns_spec *dst, const struct dns_spec *src)
 	    NULL;
 	memset(&dst->tolerations, 0, sizeof(dst->tolerations));
 	memset(&dst->packages, 0, sizeof(dst->packages));
-	dns_strlist_copy(&dst->tolerations, &src->tolerations);
-	dns_strlist_copy(&dst->packages, &src->packages);
+	conf_list_copy(&dst->tolerations, &src->tolerations);
+	conf_list_copy(&dst->packages, &src->packages);
 }
 
 void
@@ -443,7 +414,7 @@ dns_envrec_free(struct dns_envrec *e)
 	free(e->owner);
 	free(e->team);
 	free(e->profile);
-	dns_strlist_clear(&e->members);
+	conf_list_free(&e->members);
 	dns_spec_clear(&e->over);
 	free(e);
 }
@@ -534,14 +505,14 @@ dns_schema_effective(const struct dns_spec *profile,
 		base.pool = xstrdup(over->pool);
 	}
 	if (over->set & DNS_SPEC_TOLERATIONS) {
-		dns_strlist_clear(&base.tolerations);
-		dns_strlist_copy(&base.tolerations, &over->tolerations);
+		conf_list_free(&base.tolerations);
+		conf_list_copy(&base.tolerations, &over->tolerations);
 	}
 	if (over->set & DNS_SPEC_IDLE)
 		base.idle = over->idle;
 	/* Packages add to the profile's. */
 	if (over->set & DNS_SPEC_PACKAGES)
-		dns_strlist_copy(&base.packages, &over->packages);
+		conf_list_copy(&base.packages, &over->packages);
 	if (over->set & DNS_SPEC_SCRATCH)
 		base.scratch = over->scratch;
 	if (over->set & DNS_SPEC_DESCRIPTION) {

@@ -8,14 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/conf.h"
+
 #define DNS_SCHEMA_VERSION	"v=devgate1"
 #define DNS_SCHEMA_PROFILE	"_profile"	/* label under the zone */
 #define DNS_SCHEMA_ENV		"_env"
-
-struct dns_strlist {
-	char	**v;		/* NULL-terminated when n > 0 */
-	size_t	  n;
-};
 
 /* Which fields of a spec were given. */
 #define DNS_SPEC_IMAGE		0x001
@@ -37,9 +34,9 @@ struct dns_spec {
 	int64_t		 memory;	/* bytes */
 	int		 gpu;		/* count */
 	char		*pool;		/* node pool name */
-	struct dns_strlist tolerations;	/* "key=value:Effect", "key:Effect" */
+	struct conf_list tolerations;	/* "key=value:Effect", "key:Effect" */
 	int		 idle;		/* seconds before reaping; 0 = never */
-	struct dns_strlist packages;	/* "apt:htop", "pip:xgboost==2.0" */
+	struct conf_list packages;	/* "apt:htop", "pip:xgboost==2.0" */
 	int64_t		 scratch;	/* memory-backed scratch, bytes */
 	char		*description;
 };
@@ -54,7 +51,7 @@ struct dns_envrec {
 	char		*owner;		/* user name */
 	char		*team;		/* NULL if none */
 	char		*profile;	/* NULL if the record gives an image */
-	struct dns_strlist members;	/* user names besides the owner */
+	struct conf_list members;	/* user names besides the owner */
 	struct dns_spec	 over;		/* overrides of the profile */
 };
 

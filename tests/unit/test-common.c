@@ -290,6 +290,35 @@ test_conf_parsers(void **state)
 	assert_string_equal(argv[3], "e\\f");
 }
 
+/* conf_list: NULL-terminated (callers pass v as an array), copy appends. */
+static void
+test_conf_list(void **state)
+{
+	struct conf_list a = { NULL, 0 }, b = { NULL, 0 };
+
+	(void)state;
+	conf_list_add(&a, "x");
+	assert_null(a.v[1]);
+	conf_list_add(&a, "y");
+	assert_int_equal(a.n, 2);
+	assert_string_equal(a.v[1], "y");
+	assert_null(a.v[2]);
+	conf_list_add(&b, "w");
+	conf_list_copy(&b, &a);
+	assert_int_equal(b.n, 3);
+	assert_string_equal(b.v[0], "w");
+	assert_string_equal(b.v[2], "y");
+	assert_ptr_not_equal(b.v[1], a.v[0]);
+	assert_null(b.v[3]);
+	assert_true(conf_list_has(&b, "x"));
+	conf_list_free(&a);
+	assert_int_equal(a.n, 0);
+	assert_null(a.v);
+	conf_list_copy(&b, &a);
+	assert_int_equal(b.n, 3);
+	conf_list_free(&b);
+}
+
 static void
 test_bufq(void **state)
 {
@@ -880,6 +909,7 @@ main(void)
 		cmocka_unit_test(test_conf_dump_long_list),
 		cmocka_unit_test(test_conf_match),
 		cmocka_unit_test(test_conf_parsers),
+		cmocka_unit_test(test_conf_list),
 		cmocka_unit_test(test_bufq),
 		cmocka_unit_test(test_bufq_copyout),
 		cmocka_unit_test(test_bufq_reserve),

@@ -22,8 +22,11 @@ gw_start_sim
 # One environment serves HTTP from its /tmp, a second one runs the sink.
 gw_pod alice-dev alice alice-dev \
 	"[\"/usr/bin/python3\",\"-m\",\"http.server\",\"$HTTP_PORT\",\"--bind\",\"127.0.0.1\",\"--directory\",\"/tmp\"]"
-gw_pod alice-sink alice alice-sink \
-	"[\"/usr/bin/python3\",\"$FWD/fwd-sink.py\",\"$SINK_PORT\"]"
+# The script goes in argv: the pod has its own /tmp and /home, where a
+# checkout (CI clones into /tmp) is not.
+gw_pod alice-sink alice alice-sink "$($PY -c 'import json, sys
+print(json.dumps(["/usr/bin/python3", "-c", open(sys.argv[1]).read(),
+    sys.argv[2]]))' "$FWD/fwd-sink.py" "$SINK_PORT")"
 gw_user alice
 gw_user bob
 gw_user carol

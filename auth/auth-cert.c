@@ -354,48 +354,37 @@ auth_cas_free(struct auth_cas *cas)
 	free(cas);
 }
 
+/* One CA key line: a plain key, whose blob the set takes. */
+static int
+auth_cas_add(void *arg, struct auth_keyline *kl, char *why, size_t whylen)
+{
+	struct auth_cas *cas = arg;
+	enum auth_ktype kt;
+
+	if (auth_sig_key_blob(kl->blob, kl->bloblen, &kt, NULL) != 0)
+		return dg_errf(why, whylen, DG_ERR_PARSE,
+		    "not a plain CA key (%s)", kl->type);
+	cas->blobs = xreallocarray(cas->blobs, cas->n + 1,
+	    sizeof(*cas->blobs));
+	cas->lens = xreallocarray(cas->lens, cas->n + 1, sizeof(*cas->lens));
+	cas->blobs[cas->n] = kl->blob;
+	cas->lens[cas->n] = kl->bloblen;
+	cas->n++;
+	kl->blob = NULL;
+	return 0;
+}
+
 int
 auth_cas_parse(const char *text, size_t len, struct auth_cas **casp,
     char *err, size_t errlen)
 {
 	struct auth_cas *cas = xcalloc(1, sizeof(*cas));
-	const char *p = text, *end = text + len, *nl;
-	struct auth_keyline kl;
-	enum auth_ktype kt;
-	char *line, why[256];
-	int lineno = 0, r;
+	int r;
 
-	while (p < end) {
-		lineno++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		line = xstrndup(p, nl != NULL ? (size_t)(nl - p) :
-		    (size_t)(end - p));
-		p = nl != NULL ? nl + 1 : end;
-		r = auth_keys_parse_line(line, &kl, why, sizeof(why));
-		free(line);
-		if (r == DG_ERR_NOTFOUND)
-			continue;
-		if (r == 0 && auth_sig_key_blob(kl.blob, kl.bloblen, &kt,
-		    NULL) != 0) {
-			snprintf(why, sizeof(why), "not a plain CA key (%s)",
-			    kl.type);
-			auth_keyline_clear(&kl);
-			r = DG_ERR_PARSE;
-		}
-		if (r != 0) {
-			snprintf(err, errlen, "line %d: %s", lineno, why);
-			auth_cas_free(cas);
-			return DG_ERR_PARSE;
-		}
-		cas->blobs = xreallocarray(cas->blobs, cas->n + 1,
-		    sizeof(*cas->blobs));
-		cas->lens = xreallocarray(cas->lens, cas->n + 1,
-		    sizeof(*cas->lens));
-		cas->blobs[cas->n] = kl.blob;
-		cas->lens[cas->n] = kl.bloblen;
-		cas->n++;
-		kl.blob = NULL;
-		auth_keyline_clear(&kl);
+	if ((r = auth_keys_parse_text(text, len, auth_cas_add, cas, err,
+	    errlen)) != 0) {
+		auth_cas_free(cas);
+		return r;
 	}
 	*casp = cas;
 	return 0;

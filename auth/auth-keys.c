@@ -496,6 +496,36 @@ auth_keys_parse_principal(const char *line, char **principalp,
 	return 0;
 }
 
+int
+auth_keys_parse_text(const char *text, size_t len, auth_keys_each_fn *fn,
+    void *arg, char *err, size_t errlen)
+{
+	const char *p = text, *end = text + len, *nl;
+	struct auth_keyline kl;
+	char *line, why[256];
+	int lineno = 0, r;
+
+	while (p < end) {
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		line = xstrndup(p, nl != NULL ? (size_t)(nl - p) :
+		    (size_t)(end - p));
+		p = nl != NULL ? nl + 1 : end;
+		r = auth_keys_parse_line(line, &kl, why, sizeof(why));
+		free(line);
+		if (r == DG_ERR_NOTFOUND)
+			continue;
+		if (r == 0) {
+			r = fn(arg, &kl, why, sizeof(why));
+			auth_keyline_clear(&kl);
+		}
+		if (r != 0)
+			return dg_errf(err, errlen, DG_ERR_PARSE, "line %d: %s",
+			    lineno, why);
+	}
+	return 0;
+}
+
 /* Iterate over lines of text (bounded copies); cb returns 1 to stop. */
 typedef int auth_keys_line_fn(void *, const char *line, int lineno);
 

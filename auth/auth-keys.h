@@ -54,6 +54,19 @@ int	 auth_keys_parse_line(const char *line, struct auth_keyline *,
 void	 auth_keyline_clear(struct auth_keyline *);
 
 /*
+ * Every key line of a text in authorized_keys format, strictly (CA keys, a
+ * plain-text KRL): blank lines and comments are skipped, each other line must
+ * parse and is handed to fn, which may take kl->blob (set it to NULL) and
+ * returns 0, or a DG_ERR_* with why set to refuse the line; kl is cleared
+ * after fn. Returns 0, or DG_ERR_PARSE with "line N: why" in err for the
+ * first line that does not parse or that fn refuses.
+ */
+typedef int auth_keys_each_fn(void *arg, struct auth_keyline *kl, char *why,
+	    size_t whylen);
+int	 auth_keys_parse_text(const char *text, size_t len,
+	    auth_keys_each_fn *fn, void *arg, char *err, size_t errlen);
+
+/*
  * One AuthorizedPrincipalsFile line: "[options] principal". Returns 0 with
  * the principal (copied) and options, DG_ERR_NOTFOUND for blank/comment,
  * or DG_ERR_PARSE / DG_ERR_NOTSUP.

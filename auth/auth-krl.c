@@ -387,37 +387,28 @@ auth_krl_parse_bin(struct auth_krl *k, const unsigned char *data, size_t len,
 	return 0;
 }
 
+/* One line of a plain-text KRL: a revoked key. */
+static int
+auth_krl_text_add(void *arg, struct auth_keyline *kl, char *why,
+    size_t whylen)
+{
+	struct auth_krl *k = arg;
+
+	(void)why;
+	(void)whylen;
+	auth_krl_blobs_add(&k->keys, &k->nkeys, kl->blob, kl->bloblen);
+	return 0;
+}
+
 static int
 auth_krl_parse_text(struct auth_krl *k, const unsigned char *data,
     size_t len, char *err, size_t errlen)
 {
-	const char *p = (const char *)data, *end = p + len, *nl;
-	struct auth_keyline kl;
-	char *line, why[256];
-	int lineno = 0, r;
-
-	if (memchr(data, '\0', len) != NULL) {
-		snprintf(err, errlen, "revoked keys file holds a NUL byte");
-		return DG_ERR_PARSE;
-	}
-	while (p < end) {
-		lineno++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		line = xstrndup(p, nl != NULL ? (size_t)(nl - p) :
-		    (size_t)(end - p));
-		p = nl != NULL ? nl + 1 : end;
-		r = auth_keys_parse_line(line, &kl, why, sizeof(why));
-		free(line);
-		if (r == DG_ERR_NOTFOUND)
-			continue;
-		if (r != 0) {
-			snprintf(err, errlen, "line %d: %s", lineno, why);
-			return DG_ERR_PARSE;
-		}
-		auth_krl_blobs_add(&k->keys, &k->nkeys, kl.blob, kl.bloblen);
-		auth_keyline_clear(&kl);
-	}
-	return 0;
+	if (memchr(data, '\0', len) != NULL)
+		return dg_errf(err, errlen, DG_ERR_PARSE,
+		    "revoked keys file holds a NUL byte");
+	return auth_keys_parse_text((const char *)data, len, auth_krl_text_add,
+	    k, err, errlen);
 }
 
 int

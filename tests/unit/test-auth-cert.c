@@ -123,6 +123,43 @@ t_expect(struct t_env *e, const char *user, const char *addr,
 	return res.grant;
 }
 
+/* TrustedUserCAKeys text: plain keys only, the bad line named. */
+static void
+test_cas_parse(void **state)
+{
+	struct auth_cas *cas = NULL;
+	unsigned char *blob;
+	size_t len;
+	char *ca, *ca2, *cert, text[16384], err[256];
+
+	(void)state;
+	ca = t_slurp(t_path("ca.pub"));
+	ca2 = t_slurp(t_path("ca_ec.pub"));
+	cert = t_cert("cas1", "ca", "u", "-I id -n alice");
+	snprintf(text, sizeof(text), "# CAs\n%s\n\n%s", ca, ca2);
+	assert_int_equal(auth_cas_parse(text, strlen(text), &cas, err,
+	    sizeof(err)), 0);
+	assert_int_equal(auth_cas_count(cas), 2);
+	t_blob(ca2, &blob, &len);
+	assert_true(auth_cas_trusted(cas, blob, len));
+	free(blob);
+	auth_cas_free(cas);
+	cas = NULL;
+	snprintf(text, sizeof(text), "%s\n# c\n%s", ca, cert);
+	assert_int_equal(auth_cas_parse(text, strlen(text), &cas, err,
+	    sizeof(err)), DG_ERR_PARSE);
+	assert_null(cas);
+	assert_string_equal(err, "line 3: not a plain CA key "
+	    "(ssh-ed25519-cert-v01@openssh.com)");
+	snprintf(text, sizeof(text), "%s\nssh-ed25519 AAAA!!!! x\n", ca);
+	assert_int_equal(auth_cas_parse(text, strlen(text), &cas, err,
+	    sizeof(err)), DG_ERR_PARSE);
+	assert_non_null(strstr(err, "line 2: "));
+	free(ca);
+	free(ca2);
+	free(cert);
+}
+
 static void
 test_cert_parse(void **state)
 {
@@ -566,6 +603,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cas_parse),
 		cmocka_unit_test(test_cert_parse),
 		cmocka_unit_test(test_cert_valid_all_types),
 		cmocka_unit_test(test_cert_sha1_ca),

@@ -269,6 +269,61 @@ test_keys_find(void **state)
 	free(b2);
 }
 
+/* auth_keys_parse_text: collects types; refuses ecdsa when asked to. */
+struct t_each {
+	char	types[256];
+	int	refuse_ecdsa;
+	int	calls;
+};
+
+static int
+t_each_fn(void *arg, struct auth_keyline *kl, char *why, size_t whylen)
+{
+	struct t_each *e = arg;
+
+	e->calls++;
+	if (e->refuse_ecdsa && strncmp(kl->type, "ecdsa", 5) == 0)
+		return dg_errf(why, whylen, DG_ERR_DENIED, "no %s", kl->type);
+	snprintf(e->types + strlen(e->types), sizeof(e->types) -
+	    strlen(e->types), "%s;", kl->type);
+	if (e->calls == 1) {
+		free(kl->blob);		/* taken */
+		kl->blob = NULL;
+	}
+	return 0;
+}
+
+static void
+test_keys_parse_text(void **state)
+{
+	struct t_each e;
+	char text[16384], err[256];
+
+	(void)state;
+	snprintf(text, sizeof(text), "# CAs\n\n%s\n  # more\n%s\n%s", t_pub1,
+	    t_rsa, t_pub2);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(auth_keys_parse_text(text, strlen(text), t_each_fn,
+	    &e, err, sizeof(err)), 0);
+	assert_string_equal(e.types, "ssh-ed25519;ssh-rsa;ecdsa-sha2-nistp256;");
+	memset(&e, 0, sizeof(e));
+	e.refuse_ecdsa = 1;
+	assert_int_equal(auth_keys_parse_text(text, strlen(text), t_each_fn,
+	    &e, err, sizeof(err)), DG_ERR_PARSE);
+	assert_string_equal(err, "line 6: no ecdsa-sha2-nistp256");
+	snprintf(text, sizeof(text), "%s\nssh-ed25519 AAAA!!!! x\n%s\n",
+	    t_pub1, t_pub2);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(auth_keys_parse_text(text, strlen(text), t_each_fn,
+	    &e, err, sizeof(err)), DG_ERR_PARSE);
+	assert_int_equal(e.calls, 1);
+	assert_non_null(strstr(err, "line 2: "));
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(auth_keys_parse_text("", 0, t_each_fn, &e, NULL, 0),
+	    0);
+	assert_int_equal(e.calls, 0);
+}
+
 static void
 test_keys_expand(void **state)
 {
@@ -502,6 +557,7 @@ main(void)
 		cmocka_unit_test(test_keys_bad_keys),
 		cmocka_unit_test(test_keys_principals),
 		cmocka_unit_test(test_keys_find),
+		cmocka_unit_test(test_keys_parse_text),
 		cmocka_unit_test(test_keys_expand),
 		cmocka_unit_test(test_keys_strict_modes),
 		cmocka_unit_test(test_keys_publickey),

@@ -43,6 +43,26 @@ bufq_clear(struct bufq *q)
 	q->len = 0;
 }
 
+/* The tail chunk if it has room, else a new empty one appended. */
+static struct bufq_chunk *
+bufq_tail_room(struct bufq *q)
+{
+	struct bufq_chunk *c = q->tail;
+
+	if (c == NULL || c->end == c->cap) {
+		c = xmalloc(sizeof(*c) + q->chunk);
+		c->next = NULL;
+		c->off = c->end = 0;
+		c->cap = q->chunk;
+		if (q->tail != NULL)
+			q->tail->next = c;
+		else
+			q->head = c;
+		q->tail = c;
+	}
+	return c;
+}
+
 size_t
 bufq_write(struct bufq *q, const void *data, size_t len)
 {
@@ -53,18 +73,7 @@ bufq_write(struct bufq *q, const void *data, size_t len)
 	if (len > q->max - q->len)
 		len = q->max - q->len;
 	while (done < len) {
-		c = q->tail;
-		if (c == NULL || c->end == c->cap) {
-			c = xmalloc(sizeof(*c) + q->chunk);
-			c->next = NULL;
-			c->off = c->end = 0;
-			c->cap = q->chunk;
-			if (q->tail != NULL)
-				q->tail->next = c;
-			else
-				q->head = c;
-			q->tail = c;
-		}
+		c = bufq_tail_room(q);
 		n = c->cap - c->end;
 		if (n > len - done)
 			n = len - done;
@@ -79,24 +88,14 @@ bufq_write(struct bufq *q, const void *data, size_t len)
 void *
 bufq_reserve(struct bufq *q, size_t *lenp)
 {
-	struct bufq_chunk *c = q->tail;
+	struct bufq_chunk *c;
 	size_t n;
 
 	if (q->len >= q->max) {
 		*lenp = 0;
 		return NULL;
 	}
-	if (c == NULL || c->end == c->cap) {
-		c = xmalloc(sizeof(*c) + q->chunk);
-		c->next = NULL;
-		c->off = c->end = 0;
-		c->cap = q->chunk;
-		if (q->tail != NULL)
-			q->tail->next = c;
-		else
-			q->head = c;
-		q->tail = c;
-	}
+	c = bufq_tail_room(q);
 	n = c->cap - c->end;
 	if (n > q->max - q->len)
 		n = q->max - q->len;

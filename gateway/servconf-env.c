@@ -100,6 +100,15 @@ servconf_env_def_clear(struct env_def *e)
 	e->nmembers = 0;
 }
 
+static void
+servconf_env_def_add_member(struct env_def *e, const char *user)
+{
+	e->members = xreallocarray(e->members, e->nmembers + 2,
+	    sizeof(char *));
+	e->members[e->nmembers++] = xstrdup(user);
+	e->members[e->nmembers] = NULL;
+}
+
 static int
 servconf_env_def_members(struct env_def *e, const char *list, char *bad,
     size_t badlen)
@@ -114,10 +123,7 @@ servconf_env_def_members(struct env_def *e, const char *list, char *bad,
 			r = DG_ERR_PARSE;
 			break;
 		}
-		e->members =
-		    xreallocarray(e->members, e->nmembers + 2, sizeof(char *));
-		e->members[e->nmembers++] = xstrdup(tok);
-		e->members[e->nmembers] = NULL;
+		servconf_env_def_add_member(e, tok);
 	}
 	free(copy);
 	return r;
@@ -252,12 +258,8 @@ servconf_env_def_copy(void *dst, const void *src)
 		d->v[i] = s->v[i];
 		d->v[i].members = NULL;
 		d->v[i].nmembers = 0;
-		for (j = 0; j < s->v[i].nmembers; j++) {
-			d->v[i].members = xreallocarray(d->v[i].members, j + 2,
-			    sizeof(char *));
-			d->v[i].members[j] = xstrdup(s->v[i].members[j]);
-			d->v[i].members[j + 1] = NULL;
-			d->v[i].nmembers++;
-		}
+		for (j = 0; j < s->v[i].nmembers; j++)
+			servconf_env_def_add_member(&d->v[i],
+			    s->v[i].members[j]);
 	}
 }

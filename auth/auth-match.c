@@ -230,6 +230,21 @@ auth_match_cidr_list(const char *addr, const char *list)
 }
 
 int
+auth_match_list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+		if ((p = strchr(p, ',')) != NULL)
+			p++;
+	}
+	return 0;
+}
+
+int
 auth_match_from(const char *ip, const char *patterns)
 {
 	char *lower;

@@ -18,6 +18,9 @@ int	 auth_match_pattern(const char *s, const char *pattern);
  * pattern matched, 0 nothing matched. dolower: compare the patterns in
  * lower case (host names). */
 int	 auth_match_pattern_list(const char *s, const char *list, int dolower);
+/* Is name one of the comma-separated words of list, exactly (no patterns,
+ * no negation)? 1 or 0. */
+int	 auth_match_list_has(const char *list, const char *name);
 /* sshd addr_match_list: entries are CIDR ("10.0.0.0/8", an address alone
  * is a /32 or /128) or wildcard patterns ("192.168.*"), '!' negates. 1
  * match, 0 none, -1 negated match, -2 malformed list (e.g. host bits set

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "auth/auth-match.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
 
@@ -199,21 +200,6 @@ auth_methods_complete(struct auth_methods *m, const char *method)
 	return done ? AUTH_METHODS_DONE : AUTH_METHODS_PARTIAL;
 }
 
-static int
-auth_methods_in(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-			return 1;
-		if ((p = strchr(p, ',')) != NULL)
-			p++;
-	}
-	return 0;
-}
-
 void
 auth_methods_next(const struct auth_methods *m, const char *enabled,
     char *buf, size_t len)
@@ -227,7 +213,7 @@ auth_methods_next(const struct auth_methods *m, const char *enabled,
 	buf[0] = '\0';
 	for (k = 0; auth_methods_known[k] != NULL; k++) {
 		name = auth_methods_known[k];
-		if (enabled != NULL && !auth_methods_in(enabled, name))
+		if (enabled != NULL && !auth_match_list_has(enabled, name))
 			continue;
 		if (!m->any) {
 			for (i = 0; i < m->nlists; i++)

@@ -8,6 +8,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/param_build.h>
 
+#include "auth/auth-match.h"
 #include "auth/auth-sig.h"
 #include "common/err.h"
 #include "common/xmalloc.h"
@@ -305,21 +306,6 @@ auth_sig_key_blob(const unsigned char *blob, size_t len, enum auth_ktype *ktp,
 }
 
 static int
-auth_sig_in(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-			return 1;
-		if ((p = strchr(p, ',')) != NULL)
-			p++;
-	}
-	return 0;
-}
-
-static int
 auth_sig_digest_verify(EVP_PKEY *pk, const EVP_MD *md, const unsigned char *s,
     size_t slen, const unsigned char *data, size_t dlen)
 {
@@ -415,7 +401,7 @@ auth_sig_verify(EVP_PKEY *pk, enum auth_ktype kt, const unsigned char *sigblob,
 	default:
 		return DG_ERR_NOTSUP;
 	}
-	if (allowed != NULL && !auth_sig_in(allowed, alg))
+	if (allowed != NULL && !auth_match_list_has(allowed, alg))
 		return DG_ERR_DENIED;
 	switch (kt) {
 	case AUTH_KT_ED25519:

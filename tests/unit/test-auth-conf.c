@@ -204,6 +204,14 @@ test_match_patterns(void **state)
 	assert_int_equal(auth_match_pattern_list("bob", "*,!bob", 0), -1);
 	assert_int_equal(auth_match_pattern_list("carol", "*,!bob", 0), 1);
 	assert_int_equal(auth_match_pattern_list("dave", "alice,bob", 0), 0);
+	assert_int_equal(auth_match_list_has("publickey,password", "password"),
+	    1);
+	assert_int_equal(auth_match_list_has("publickey,password", "public"),
+	    0);
+	assert_int_equal(auth_match_list_has("publickey", "publickey,x"), 0);
+	assert_int_equal(auth_match_list_has("a*,b", "abc"), 0);
+	assert_int_equal(auth_match_list_has("", "a"), 0);
+	assert_int_equal(auth_match_list_has("x,,ssh-rsa", "ssh-rsa"), 1);
 	assert_int_equal(auth_match_addr_list("10.1.2.3", "10.0.0.0/8"), 1);
 	assert_int_equal(auth_match_addr_list("10.1.2.3",
 	    "10.0.0.0/8,!10.1.0.0/16"), -1);

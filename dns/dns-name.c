@@ -91,3 +91,16 @@ dns_name_eq(const char *a, const char *b)
 		lb--;
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
+
+uint64_t
+dns_name_hash(const char *name)
+{
+	const unsigned char *s;
+	uint64_t h = 14695981039346656037ULL;
+
+	for (s = (const unsigned char *)name; *s != '\0'; s++) {
+		h ^= *s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}

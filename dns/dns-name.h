@@ -4,6 +4,7 @@
 #define DG_DNS_NAME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define DNS_NAME_MAX 254	/* canonical text with NUL, no trailing dot */
 
@@ -25,5 +26,8 @@ int	 dns_label_ok(const char *label);
 int	 dns_label_okn(const char *label, size_t len);
 /* Case-insensitive equality of two names, ignoring one trailing dot. */
 int	 dns_name_eq(const char *, const char *);
+/* 64-bit FNV-1a of the text's bytes as given (no case folding): hash
+ * tables, and a pool's addresses, which must not change across versions. */
+uint64_t dns_name_hash(const char *);
 
 #endif

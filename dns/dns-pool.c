@@ -11,6 +11,7 @@
 
 #include "common/err.h"
 #include "common/xmalloc.h"
+#include "dns/dns-name.h"
 #include "dns/dns-pool.h"
 
 static int
@@ -238,14 +239,8 @@ uint64_t
 dns_pool_candidate(const struct dns_pool *p, const char *name,
     uint64_t attempt)
 {
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-	const unsigned char *s;
+	uint64_t h = dns_name_hash(name) % p->size;
 
-	for (s = (const unsigned char *)name; *s != '\0'; s++) {
-		h ^= *s;
-		h *= 1099511628211ULL;
-	}
-	h %= p->size;
 	attempt %= p->size;
 	/* h + attempt modulo size, without overflowing 64 bits. */
 	if (attempt >= p->size - h)

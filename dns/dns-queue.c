@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 #include "dns/dns-journal.h"
+#include "dns/dns-name.h"
 #include "dns/dns-queue.h"
 
 #define DNS_QUEUE_MAGIC		"devgate-dns-queue 1"
@@ -39,13 +40,7 @@ struct dns_queue {
 static size_t
 dns_queue_hashname(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)(h % DNS_QUEUE_HSIZE);
+	return (size_t)(dns_name_hash(s) % DNS_QUEUE_HSIZE);
 }
 
 uint64_t

@@ -24,18 +24,6 @@ struct dns_zone {
 	size_t		  count;	/* records */
 };
 
-static uint64_t
-dns_zone_hashname(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 struct dns_zone *
 dns_zone_new(const char *origin)
 {
@@ -97,7 +85,7 @@ dns_zone_find(const struct dns_zone *z, const char *name)
 {
 	struct dns_znode *n;
 
-	for (n = z->hash[dns_zone_hashname(name) & (z->hsize - 1)]; n != NULL;
+	for (n = z->hash[dns_name_hash(name) & (z->hsize - 1)]; n != NULL;
 	    n = n->hnext)
 		if (strcmp(n->name, name) == 0)
 			return n->n > 0 ? n : NULL;
@@ -114,8 +102,8 @@ dns_zone_grow(struct dns_zone *z)
 	for (i = 0; i < z->hsize; i++) {
 		for (n = z->hash[i]; n != NULL; n = next) {
 			next = n->hnext;
-			n->hnext = h[dns_zone_hashname(n->name) & (size - 1)];
-			h[dns_zone_hashname(n->name) & (size - 1)] = n;
+			n->hnext = h[dns_name_hash(n->name) & (size - 1)];
+			h[dns_name_hash(n->name) & (size - 1)] = n;
 		}
 	}
 	free(z->hash);
@@ -127,7 +115,7 @@ static struct dns_znode *
 dns_zone_node(struct dns_zone *z, const char *name, int create)
 {
 	struct dns_znode *n;
-	size_t b = dns_zone_hashname(name) & (z->hsize - 1);
+	size_t b = dns_name_hash(name) & (z->hsize - 1);
 
 	for (n = z->hash[b]; n != NULL; n = n->hnext)
 		if (strcmp(n->name, name) == 0)
@@ -136,7 +124,7 @@ dns_zone_node(struct dns_zone *z, const char *name, int create)
 		return NULL;
 	if (z->nnodes >= z->hsize) {
 		dns_zone_grow(z);
-		b = dns_zone_hashname(name) & (z->hsize - 1);
+		b = dns_name_hash(name) & (z->hsize - 1);
 	}
 	n = xcalloc(1, sizeof(*n));
 	n->name = xstrdup(name);

@@ -154,6 +154,11 @@ test_names(void **state)
 	assert_false(dns_label_ok(""));
 	assert_true(dns_name_eq("A.b.", "a.B"));
 	assert_false(dns_name_eq("a.b", "a.c"));
+	/* FNV-1a's published values: pool addresses must never move. */
+	assert_true(dns_name_hash("") == 0xcbf29ce484222325ULL);
+	assert_true(dns_name_hash("a") == 0xaf63dc4c8601ec8cULL);
+	assert_true(dns_name_hash("foobar") == 0x85944171f73967e8ULL);
+	assert_true(dns_name_hash("A") != dns_name_hash("a"));
 }
 
 int

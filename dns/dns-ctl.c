@@ -62,12 +62,7 @@ dns_ctl_queue_blind(struct dns_ctl *c, struct dns_registry *reg)
 		e = dns_registry_at(reg, i);
 		if (!e->valid)
 			continue;
-		memset(&w, 0, sizeof(w));
-		w.name = xstrdup(e->name);
-		if (ctx->pool != NULL)
-			w.pool = 1;
-		else
-			dns_want_add(&w, DNS_TYPE_CNAME, target);
+		dns_sync_env_want(ctx, e->name, target, &w);
 		if (!dns_updater_queued(c->upd, &w) &&
 		    dns_updater_want(c->upd, &w) == 0)
 			n++;

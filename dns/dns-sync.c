@@ -116,6 +116,18 @@ dns_sync_points(const struct dns_owner_ctx *ctx, const struct dns_zone *view,
 }
 
 void
+dns_sync_env_want(const struct dns_owner_ctx *ctx, const char *name,
+    const char *target, struct dns_want *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->name = xstrdup(name);
+	if (ctx->pool != NULL)
+		w->pool = 1;
+	else
+		dns_want_add(w, DNS_TYPE_CNAME, target);
+}
+
+void
 dns_sync_plan(const struct dns_owner_ctx *ctx, const char *gateway,
     const struct dns_registry *reg, const struct dns_zone *view,
     dns_sync_fn *fn, void *arg, struct dns_sync_counts *c)
@@ -138,12 +150,7 @@ dns_sync_plan(const struct dns_owner_ctx *ctx, const char *gateway,
 			continue;
 		}
 		c->envs++;
-		memset(&w, 0, sizeof(w));
-		w.name = xstrdup(e->name);
-		if (ctx->pool != NULL)
-			w.pool = 1;
-		else
-			dns_want_add(&w, DNS_TYPE_CNAME, target);
+		dns_sync_env_want(ctx, e->name, target, &w);
 		dns_sync_one(ctx, view, &w, &claims, fn, arg, c);
 		dns_want_clear(&w);
 	}

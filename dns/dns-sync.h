@@ -35,5 +35,10 @@ struct dns_sync_counts {
 void	 dns_sync_plan(const struct dns_owner_ctx *, const char *gateway,
 	    const struct dns_registry *, const struct dns_zone *view,
 	    dns_sync_fn *, void *arg, struct dns_sync_counts *);
+/* The desired state of environment name into *w (cleared by the caller
+ * with dns_want_clear): an address from the pool, or a CNAME to target
+ * ("gw.dev.corp.", with the dot). */
+void	 dns_sync_env_want(const struct dns_owner_ctx *, const char *name,
+	    const char *target, struct dns_want *w);
 
 #endif

@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "dns/dns-owner.h"
 #include "dns/dns-pool.h"
+#include "dns/dns-sync.h"
 #include "dns/dns-update.h"
 #include "dns/dns-wire.h"
 #include "dns/dns-zone.h"
@@ -281,6 +282,34 @@ test_owner_pool(void **state)
 	ctx.pool = NULL;
 }
 
+/* An environment's name: a CNAME to the gateway, or a pool address. */
+static void
+test_sync_env_want(void **state)
+{
+	struct dns_pool *pool;
+	struct dns_want w;
+	char err[128];
+
+	(void)state;
+	dns_sync_env_want(&ctx, "alice-gpu", "gw.dev.corp.", &w);
+	assert_string_equal(w.name, "alice-gpu");
+	assert_false(w.pool);
+	assert_int_equal(w.nrr, 1);
+	assert_int_equal(w.rr[0].type, DNS_TYPE_CNAME);
+	assert_string_equal(w.rr[0].rdata, "gw.dev.corp.");
+	dns_want_clear(&w);
+	assert_int_equal(dns_pool_parse("127.0.10.1-127.0.10.2", &pool, err,
+	    sizeof(err)), 0);
+	ctx.pool = pool;
+	dns_sync_env_want(&ctx, "bob", "gw.dev.corp.", &w);
+	assert_string_equal(w.name, "bob");
+	assert_true(w.pool);
+	assert_int_equal(w.nrr, 0);
+	dns_want_clear(&w);
+	ctx.pool = NULL;
+	dns_pool_free(pool);
+}
+
 int
 main(void)
 {
@@ -288,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_owner_create_change_delete),
 		cmocka_unit_test(test_owner_conflicts),
 		cmocka_unit_test(test_owner_pool),
+		cmocka_unit_test(test_sync_env_want),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

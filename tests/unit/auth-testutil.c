@@ -136,6 +136,24 @@ t_load_conf(struct conf *c, struct auth_config *a, const char *text)
 }
 
 void
+t_env_load(struct t_env *e, struct loop *l, const char *text)
+{
+	char err[256];
+
+	t_load_conf(&e->conf, &e->a, text);
+	e->ctx = auth_ctx_new(l, &e->a, err, sizeof(err));
+	if (e->ctx == NULL)
+		fail_msg("auth_ctx_new: %s", err);
+}
+
+void
+t_env_free(struct t_env *e)
+{
+	auth_ctx_free(e->ctx);
+	conf_free(&e->conf);
+}
+
+void
 t_pk_cb(void *arg, int result, struct auth_grant *g, const char *reason)
 {
 	struct t_res *r = arg;

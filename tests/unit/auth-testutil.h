@@ -30,6 +30,18 @@ void	 t_blob(const char *pub, unsigned char **blobp, size_t *lenp);
 
 void	 t_load_conf(struct conf *, struct auth_config *, const char *text);
 
+/* A config and the auth context made from it. */
+struct t_env {
+	struct conf		 conf;
+	struct auth_config	 a;
+	struct auth_ctx		*ctx;
+};
+
+/* Load text into e and make its context on the loop (the test fails if
+ * either fails); t_env_free undoes it. */
+void	 t_env_load(struct t_env *, struct loop *, const char *text);
+void	 t_env_free(struct t_env *);
+
 struct t_res {
 	int		 called;
 	int		 result;

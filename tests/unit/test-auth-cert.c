@@ -76,31 +76,15 @@ t_teardown(void **state)
 	return 0;
 }
 
-struct t_env {
-	struct conf		 conf;
-	struct auth_config	 a;
-	struct auth_ctx		*ctx;
-};
-
 static void
 t_env_new(struct t_env *e, const char *extra)
 {
-	char text[4096], err[256];
+	char text[4096];
 
 	snprintf(text, sizeof(text), "TrustedUserCAKeys %s\n"
 	    "AuthorizedKeysFile %s/%%u.keys\nStrictModes no\nAuditLog %s\n%s",
 	    t_path("trusted"), t_dir, t_path("audit.log"), extra);
-	t_load_conf(&e->conf, &e->a, text);
-	e->ctx = auth_ctx_new(l, &e->a, err, sizeof(err));
-	if (e->ctx == NULL)
-		fail_msg("auth_ctx_new: %s", err);
-}
-
-static void
-t_env_free(struct t_env *e)
-{
-	auth_ctx_free(e->ctx);
-	conf_free(&e->conf);
+	t_env_load(e, l, text);
 }
 
 /* Log in as user from addr with the certificate; check the verdict. */

@@ -134,32 +134,16 @@ t_teardown(void **state)
 	return 0;
 }
 
-struct t_env {
-	struct conf		 conf;
-	struct auth_config	 a;
-	struct auth_ctx		*ctx;
-};
-
 static void
 t_env_new(struct t_env *e, const char *extra)
 {
-	char text[4096], err[256];
+	char text[4096];
 
 	snprintf(text, sizeof(text), "AuthorizedKeysFile %s/%%u.local\n"
 	    "StrictModes no\nAuthorizedKeysURL https://127.0.0.1:%d/%%u.keys\n"
 	    "AuthorizedKeysURLCAFile %s\n%s", t_dir, srv_port,
 	    t_path("cert.pem"), extra);
-	t_load_conf(&e->conf, &e->a, text);
-	e->ctx = auth_ctx_new(l, &e->a, err, sizeof(err));
-	if (e->ctx == NULL)
-		fail_msg("auth_ctx_new: %s", err);
-}
-
-static void
-t_env_free(struct t_env *e)
-{
-	auth_ctx_free(e->ctx);
-	conf_free(&e->conf);
+	t_env_load(e, l, text);
 }
 
 static uint64_t

@@ -331,7 +331,10 @@ conf_set(const struct conf_keyword *kw, void *field, int argc, char **argv,
 	case CONF_STR:
 	case CONF_PATH:
 		conf_field_free(kw, field);
-		if (kw->type == CONF_PATH && strcasecmp(argv[1], "none") == 0)
+		/* "none" unsets a path, and a string that is unset by
+		 * default (-T prints such a string as "none"). */
+		if ((kw->type == CONF_PATH || kw->defval == NULL) &&
+		    strcasecmp(argv[1], "none") == 0)
 			break;
 		*(char **)field = xstrdup(argv[1]);
 		break;
@@ -663,10 +666,8 @@ conf_dump_field(const struct conf_keyword *kw, const void *field, FILE *out)
 	}
 	if ((kw->type == CONF_STR || kw->type == CONF_PATH) &&
 	    *(char *const *)field == NULL) {
-		if (kw->type == CONF_PATH) {
-			conf_dump_name(out, kw->name);
-			fputs(" none\n", out);
-		}
+		conf_dump_name(out, kw->name);
+		fputs(" none\n", out);
 		return;
 	}
 	conf_dump_name(out, kw->name);

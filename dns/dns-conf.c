@@ -104,8 +104,8 @@ dns_conf_parse_str(const struct conf_keyword *kw, void *field, int argc,
 			    v);
 	}
 	free(*sp);
-	*sp = (strcasecmp(v, "none") == 0 &&
-	    strcasecmp(kw->name, "DNSUpdateServer") == 0) ? NULL : xstrdup(v);
+	*sp = (strcasecmp(v, "none") == 0 && (kw->defval == NULL ||
+	    strcasecmp(kw->name, "DNSUpdateServer") == 0)) ? NULL : xstrdup(v);
 	return 0;
 }
 
@@ -116,8 +116,6 @@ dns_conf_dump_str(const struct conf_keyword *kw, const void *field,
 	const char *s = *(char *const *)field;
 	const char *k;
 
-	if (s == NULL && strcasecmp(kw->name, "DNSUpdateServer") != 0)
-		return;
 	for (k = kw->name; *k != '\0'; k++)
 		fputc(tolower((unsigned char)*k), out);
 	fputc(' ', out);

@@ -34,6 +34,7 @@ struct t_area {
 	int		 level;
 	long long	 limit;
 	struct conf_list env;
+	char		*zone;
 };
 
 static const char *const t_levels[] = { "low", "mid", "high", NULL };
@@ -50,6 +51,7 @@ static const struct conf_keyword t_kw[] = {
 	{ "Limit", CONF_SIZE, offsetof(struct t_area, limit), "1M", 0 },
 	{ "AcceptEnv", CONF_LIST, offsetof(struct t_area, env), NULL,
 	    CONF_F_MATCH },
+	{ "Zone", CONF_STR, offsetof(struct t_area, zone), NULL, 0 },
 	{ NULL }
 };
 static const struct conf_table t_table = { "test", t_kw };
@@ -169,7 +171,10 @@ test_conf_dump_roundtrip(void **state)
 	assert_non_null(strstr(out1, "name \"a b#c\"\n"));
 	assert_non_null(strstr(out1, "grace 3600\n"));
 	assert_non_null(strstr(out1, "pidfile none\n"));
+	/* An unset string prints as "none" and reads back as unset. */
+	assert_non_null(strstr(out1, "zone none\n"));
 	t_load(&c2, &b, out1, 0, err, sizeof(err));
+	assert_null(b.zone);
 	f = open_memstream(&out2, &len2);
 	conf_dump(&c2, f);
 	fclose(f);
@@ -178,6 +183,11 @@ test_conf_dump_roundtrip(void **state)
 	free(out2);
 	conf_free(&c);
 	conf_free(&c2);
+	/* "none" is a plain word for a string that has a default. */
+	t_load(&c, &a, "Name none\nZone dev.corp\n", 0, err, sizeof(err));
+	assert_string_equal(a.name, "none");
+	assert_string_equal(a.zone, "dev.corp");
+	conf_free(&c);
 }
 
 /* A list longer than one line may hold (CONF_MAX_ARGS words) dumps on

@@ -214,6 +214,9 @@ test_dump_text(void **state)
 	assert_non_null(strstr(d, "environmentaddress e1 127.0.0.9\n"));
 	assert_non_null(strstr(d, "logingracetime 120\n"));
 	assert_non_null(strstr(d, "kubeconfig none\n"));
+	/* Unset strings are printed too, as sshd -T does. */
+	assert_non_null(strstr(d, "namespace none\n"));
+	assert_non_null(strstr(d, "dnszone none\n"));
 	assert_non_null(strstr(d, "loglevel INFO\n"));
 	/* The auth area is in the same dump. */
 	assert_non_null(strstr(d, "maxsessions "));

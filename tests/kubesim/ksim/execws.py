@@ -47,9 +47,11 @@ def _pipe():
 
 
 async def wait_pid(proc):
-    """Wait for a Popen to exit without a child-watcher thread (pidfd)."""
+    """Wait for a Popen (pidfd, no child-watcher thread) or a fork server's Proc (its exit message) to exit."""
     if proc.poll() is not None:
         return proc.returncode
+    if hasattr(proc, "wait_async"):
+        return await proc.wait_async()
     loop = asyncio.get_running_loop()
     fd = os.pidfd_open(proc.pid)
     fut = loop.create_future()

@@ -10,7 +10,7 @@ import time
 
 from aiohttp import web
 
-from . import certs, tlsserver
+from . import certs, spawner, tlsserver
 from .api import Api
 from .events import Recorder
 from .kubelet import Kubelet
@@ -64,6 +64,8 @@ def parse_args(argv):
                     help="run pods without mount/UTS namespaces even as root")
     ap.add_argument("--host-root", action="store_true",
                     help="pods see the host's /root instead of their own (as /home and /tmp, per pod)")
+    ap.add_argument("--no-fork-server", dest="fork_server", action="store_false",
+                    help="start pod processes with subprocess (a fork of kubesim) instead of the fork server")
     ap.add_argument("--uvloop", action="store_true",
                     help="use uvloop if installed (measured slower for exec streams over TLS; off by default)")
     ap.add_argument("--debug", action="store_true", help="asyncio debug logging to stderr")
@@ -136,6 +138,11 @@ async def amain(o):
             kubelet.cg.shutdown()
             raise
         certs.write_plain_kubeconfig(o.dir, "http://%s:%d" % o.plain)
+    try:
+        if o.fork_server:
+            spawner.start(loop)      # pod processes are forked by a small helper process from now on
+    except OSError as e:
+        print("kubesim: no fork server (%s): processes are started with subprocess" % e, file=sys.stderr)
     mtask = loop.create_task(metrics.run())
     stop = asyncio.Event()
     for s in (signal.SIGTERM, signal.SIGINT):
@@ -165,7 +172,9 @@ def _kill_leftovers():
     """Last resort on exit: every process we started is in a session we created; kill any survivor."""
     from .runtime import session_pids
     me = os.getpid()
-    kids = [p for p in session_pids({p for p in _children_sessions(me)}) if p != me]
+    fs = spawner.get()
+    parents = {me, fs.server.pid} if fs is not None else {me}
+    kids = [p for p in session_pids(_children_sessions(parents)) if p not in parents]
     for pid in kids:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -173,13 +182,13 @@ def _kill_leftovers():
             pass
 
 
-def _children_sessions(me):
+def _children_sessions(parents):
     from .runtime import _listdir, proc_stat
     out = set()
     for d in _listdir("/proc"):
         if d.isdigit():
             st = proc_stat(int(d))
-            if st and st[0] == me and st[1] == int(d):
+            if st and st[0] in parents and st[1] == int(d):
                 out.add(int(d))
     return out
 
@@ -221,6 +230,7 @@ def main(argv=None):
         return 1
     finally:
         _kill_leftovers()
+        spawner.stop()
         if prof is not None:
             prof.disable()
             prof.dump_stats(os.environ["KUBESIM_PROFILE"])

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import time
 
+from . import spawner
+
 CLONE_NEWNS, CLONE_NEWUTS = 0x00020000, 0x04000000
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -265,8 +267,23 @@ class Sandbox:
         # The pod's directories are opened before the first bind (the state directory may itself be under /tmp,
         # /home or /root; after unshare, so that they are in the new namespace) and bound through /proc/self/fd.
         # /root only when the pod has its own.
-        binds = [(d, ("/" + d).encode()) for d in ("home", "tmp", "root")
+        binds = [(d, "/" + d) for d in ("home", "tmp", "root")
                  if d != "root" or os.path.isdir(os.path.join(self.root_dir, d))]
+        fs = spawner.get()
+        if fs is not None:      # the fork server does what _popen_main's pre() does, in a small process
+            main = {"root": self.root_dir, "binds": binds, "hostname": self.hostname} if self.use_ns else None
+            p = fs.spawn(argv, self.env, self.workdir, None, stdout_fd, stdout_fd, cgroup=self._procs_files(),
+                         main=main)
+        else:
+            p = self._popen_main(argv, stdout_fd, binds)
+        self.main_pid = p.pid
+        self.sids.add(p.pid)
+        return p
+
+    def _procs_files(self):
+        return self.cgroup.procs_files() if self.cgroup else []
+
+    def _popen_main(self, argv, stdout_fd, binds):
         name = self.hostname.encode()
 
         def pre():
@@ -274,7 +291,8 @@ class Sandbox:
             if self.use_ns:
                 _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
                 _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
-                fds = [(os.open(os.path.join(self.root_dir, d), os.O_PATH | os.O_DIRECTORY), t) for d, t in binds]
+                fds = [(os.open(os.path.join(self.root_dir, d), os.O_PATH | os.O_DIRECTORY), t.encode())
+                       for d, t in binds]
                 for fd, target in fds:
                     _check(_libc.mount(b"/proc/self/fd/%d" % fd, target, None, MS_BIND | MS_REC, None),
                            "bind " + target.decode())
@@ -282,14 +300,25 @@ class Sandbox:
                 _check(_libc.sethostname(name, len(name)), "sethostname")
             self._chdir()
 
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout_fd, stderr=stdout_fd, env=self.env,
-                             preexec_fn=pre, start_new_session=True, close_fds=True)
-        self.main_pid = p.pid
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout_fd, stderr=stdout_fd, env=self.env,
+                                preexec_fn=pre, start_new_session=True, close_fds=True)
+
+    def spawn_exec(self, argv, stdin, stdout, stderr, tty_slave=None):
+        """Start a process inside the container. stdin/stdout/stderr: fds or subprocess.DEVNULL."""
+        env = dict(self.env)
+        if tty_slave is not None:
+            env.setdefault("TERM", "xterm")
+        fs = spawner.get()
+        if fs is not None:      # the fork server does what _popen_exec's pre() does, in a small process
+            std = [None if fd == subprocess.DEVNULL else fd for fd in (stdin, stdout, stderr)]
+            p = fs.spawn(argv, env, self.workdir, *std, cgroup=self._procs_files(),
+                         ns_pid=self.main_pid if self.use_ns else None, ctty=tty_slave is not None)
+        else:
+            p = self._popen_exec(argv, env, stdin, stdout, stderr, tty_slave)
         self.sids.add(p.pid)
         return p
 
-    def spawn_exec(self, argv, stdin, stdout, stderr, tty_slave=None):
-        """Start a process inside the container. stdin/stdout/stderr: fds or subprocess constants."""
+    def _popen_exec(self, argv, env, stdin, stdout, stderr, tty_slave):
         nsfds = []
         if self.use_ns and self.main_pid:
             for ns in ("mnt", "uts"):
@@ -305,17 +334,12 @@ class Sandbox:
                 fcntl.ioctl(0, termios.TIOCSCTTY, 0)
             self._chdir()
 
-        env = dict(self.env)
-        if tty_slave is not None:
-            env.setdefault("TERM", "xterm")
         try:
-            p = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env, preexec_fn=pre,
-                                 start_new_session=True, close_fds=True)
+            return subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env, preexec_fn=pre,
+                                    start_new_session=True, close_fds=True)
         finally:
             for fd in nsfds:
                 os.close(fd)
-        self.sids.add(p.pid)
-        return p
 
     def pids(self):
         if self.cgroup:

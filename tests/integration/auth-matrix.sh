@@ -50,9 +50,7 @@ gw_config "Environment alice-gpu owner=alice members=dave" \
 	"AuditLog $AUDIT" \
 	"Match User gina" "  PermitSFTP no" "  PermitShell no" \
 	"  AllowTcpForwarding no"
-# (Under --enable-sanitizers ASan must not insist on being first.)
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-	LD_PRELOAD=$NSSWRAP NSS_WRAPPER_PASSWD=$TST_DIR/passwd \
+LD_PRELOAD=$NSSWRAP NSS_WRAPPER_PASSWD=$TST_DIR/passwd \
 	NSS_WRAPPER_GROUP=$TST_DIR/group gw_start
 gw_pod_ready alice-gpu || tst_fail "pod alice-gpu did not become ready"
 gw_pod_ready bob-cpu || tst_fail "pod bob-cpu did not become ready"

@@ -9,6 +9,10 @@ set -uo pipefail
 : "${DEVGATE:=$top_builddir/gateway/devgate}"
 export top_srcdir top_builddir DEVGATE
 PY=/usr/bin/python3
+# Under --enable-sanitizers: tests preload pam_wrapper/nss_wrapper, so ASan
+# cannot come first; nss_wrapper's RTLD_DEEPBIND would abort ASan.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+export NSS_WRAPPER_DISABLE_DEEPBIND=1
 
 TST_NAME=$(basename "$0" .sh)
 TST_PIDS=()

@@ -22,20 +22,43 @@ const char *const execwrap_sftp_paths[] = {
 
 /*
  * $1 is the mode, $2 the command; the rest are NAME=value to export.
- * The user's shell comes from getent (NSS), then /etc/passwd, then $SHELL,
- * then /bin/sh. Like sshd: HOME, USER, LOGNAME and SHELL are set, the
+ * The user is found without starting a process where possible (a fork and
+ * exec in the pod costs milliseconds, on every session): the effective uid
+ * from /proc/self/status (else "id -u"), then its passwd entry from
+ * /etc/passwd read with shell builtins, or from "getent passwd UID" (NSS:
+ * LDAP, sssd) when that finds nothing. Container images keep their users
+ * in /etc/passwd, and "files" comes first in stock nsswitch.conf files; an
+ * image whose nsswitch.conf puts another source first for passwd gets
+ * getent first, so that its answer wins as it would for sshd. The shell is
+ * then the entry's, else $SHELL, else /bin/sh; the home the entry's, else
+ * $HOME, else /. Like sshd: HOME, USER, LOGNAME and SHELL are set, the
  * session starts in $HOME, a shell is a login shell, a command runs with
  * "$shell -c". The pid line lets devgate signal the process: exec keeps
  * the pid.
  */
 #define EXECWRAP_SCRIPT \
 	"m=$1 c=$2; shift 2\n" \
-	"u=$(id -un 2>/dev/null) || u=\n" \
-	"e=; [ -n \"$u\" ] && e=$(getent passwd \"$u\" 2>/dev/null)\n" \
-	"if [ -z \"$e\" ] && [ -n \"$u\" ] && [ -r /etc/passwd ]; then\n" \
-	" while IFS= read -r l; do case $l in \"$u\":*) e=$l; break;; esac;" \
-	" done </etc/passwd\n" \
+	"i= e= f=1 l= r=\n" \
+	"[ -r /proc/self/status ] && while read -r k r i l; do" \
+	" [ \"$k\" = Uid: ] && break; i=; done </proc/self/status\n" \
+	"case $i in ''|*[!0-9]*) i=$(id -u 2>/dev/null) || i=;; esac\n" \
+	"[ -r /etc/nsswitch.conf ] && while read -r k l; do case $k in" \
+	" passwd:*) k=${k#passwd:}; case ${k:-$l} in files*|compat*) ;;" \
+	" *) f=;; esac; break;; esac; done </etc/nsswitch.conf\n" \
+	"pf() {\n" \
+	" [ -r /etc/passwd ] || return 0\n" \
+	" while IFS= read -r l || [ -n \"$l\" ]; do r=${l#*:}; r=${r#*:};" \
+	" case $r in \"$i\":*) e=$l; return 0;; esac; l=; done </etc/passwd\n" \
+	"}\n" \
+	"gf() {\n" \
+	" e=$(getent passwd \"$i\" 2>/dev/null) || e=\n" \
+	" r=${e#*:}; r=${r#*:}; case $r in \"$i\":*) ;; *) e=;; esac\n" \
+	"}\n" \
+	"if [ -n \"$i\" ]; then\n" \
+	" if [ -n \"$f\" ]; then pf; [ -n \"$e\" ] || gf;" \
+	" else gf; [ -n \"$e\" ] || pf; fi\n" \
 	"fi\n" \
+	"u=${e%%%%:*}\n" \
 	"s=${e##*:}; h=${e%%:*}; h=${h##*:}\n" \
 	"[ -n \"$s\" ] && [ -x \"$s\" ] || s=${SHELL:-}\n" \
 	"[ -n \"$s\" ] && [ -x \"$s\" ] || s=/bin/sh\n" \

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <signal.h>
@@ -192,6 +193,172 @@ test_run_sftp_missing(void **state)
 	execwrap_argv_free(argv);
 }
 
+/*
+ * The user's entry, found in a private mount namespace (root) where
+ * /etc/passwd and /etc/nsswitch.conf are files of the test and PATH starts
+ * with a directory holding fake "getent" and "id" that record each call.
+ * The user is this process's uid.
+ */
+struct t_user {
+	char	 dir[64];
+	char	 calls[128];
+};
+
+static void
+t_write(const char *path, const char *text, int mode)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, (mode_t)mode), 0);
+}
+
+static int
+t_user_setup(struct t_user *t)
+{
+	char path[256];
+
+	if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/test-execwrap.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->calls, sizeof(t->calls), "%s/calls", t->dir);
+	snprintf(path, sizeof(path), "%s/bin", t->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/home", t->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	/* getent knows "guser" with the uid asked for, by number only. */
+	snprintf(path, sizeof(path), "%s/bin/getent", t->dir);
+	t_write(path, "#!/bin/sh\necho \"getent $*\" >>\"${0%/bin/*}/calls\"\n"
+	    "[ \"$1\" = passwd ] || exit 2\n"
+	    "case $2 in *[!0-9]*) exit 2;; esac\n"
+	    "[ -f \"${0%/bin/*}/getent-wrong\" ] &&"
+	    " { echo \"guser:x:$(($2 + 1)):0::/:/bin/sh\"; exit 0; }\n"
+	    "echo \"guser:x:$2:0:G:${0%/bin/*}:/bin/sh\"\n", 0755);
+	snprintf(path, sizeof(path), "%s/bin/id", t->dir);
+	t_write(path, "#!/bin/sh\necho \"id $*\" >>\"${0%/bin/*}/calls\"\n"
+	    "exec /usr/bin/id \"$@\"\n", 0755);
+	return 0;
+}
+
+static void
+t_user_cleanup(struct t_user *t)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Run the wrapper with passwd and nsswitch.conf as given; return its
+ * "USER|LOGNAME|HOME|SHELL|PWD" line (marker removed) in out and the
+ * fake commands it ran in calls. */
+static void
+t_user_run(struct t_user *t, const char *passwd, const char *nss,
+    char *out, size_t outlen, char *calls, size_t callslen)
+{
+	const char *env[] = { NULL };
+	struct execwrap_spec spec = { EXECWRAP_EXEC, "printf "
+	    "'%s|%s|%s|%s|%s\\n' \"$USER\" \"$LOGNAME\" \"$HOME\" "
+	    "\"$SHELL\" \"$PWD\"", env };
+	char **argv, **wrapped, raw[4096], err[4096], path[256], *nl;
+	size_t n, i;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/passwd", t->dir);
+	t_write(path, passwd, 0644);
+	snprintf(path, sizeof(path), "%s/nsswitch.conf", t->dir);
+	t_write(path, nss, 0644);
+	unlink(t->calls);
+	assert_int_equal(execwrap_argv(&spec, &argv), 0);
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	wrapped = calloc(n + 8, sizeof(char *));
+	assert_non_null(wrapped);
+	wrapped[0] = "/usr/bin/unshare";
+	wrapped[1] = "-m";
+	wrapped[2] = "/bin/sh";
+	wrapped[3] = "-c";
+	wrapped[4] = "d=$1; shift; mount --bind \"$d/passwd\" /etc/passwd &&"
+	    " mount --bind \"$d/nsswitch.conf\" /etc/nsswitch.conf || exit 99;"
+	    " PATH=$d/bin:$PATH; export PATH; exec \"$@\"";
+	wrapped[5] = "t";
+	wrapped[6] = t->dir;
+	for (i = 0; i < n; i++)
+		wrapped[7 + i] = argv[i];
+	wrapped[7 + n] = NULL;
+	assert_int_equal(t_run(wrapped, raw, sizeof(raw), err, sizeof(err)),
+	    0);
+	free(wrapped);
+	execwrap_argv_free(argv);
+	assert_string_equal(err, "");
+	assert_true(strncmp(raw, "\036devgate-pid:", 13) == 0);
+	assert_non_null(nl = strchr(raw, '\n'));
+	snprintf(out, outlen, "%s", nl + 1);
+	calls[0] = '\0';
+	if ((fp = fopen(t->calls, "r")) != NULL) {
+		n = fread(calls, 1, callslen - 1, fp);
+		calls[n] = '\0';
+		fclose(fp);
+	}
+}
+
+static void
+test_run_user(void **state)
+{
+	struct t_user t;
+	char pw[512], want[512], out[4096], calls[512];
+	unsigned uid = (unsigned)geteuid();
+
+	(void)state;
+	if (t_user_setup(&t) != 0)
+		skip();
+	/* In /etc/passwd (the last line has no newline; a line whose gid is
+	 * the uid comes first): no process is started to find the user. */
+	snprintf(pw, sizeof(pw), "# comment\n+::::::\nbob:x:%u9:%u:B:/:/x\n"
+	    "tuser:x:%u:0:T:%s/home:/bin/sh", uid, uid, uid, t.dir);
+	t_user_run(&t, pw, "passwd: files systemd\n", out, sizeof(out),
+	    calls, sizeof(calls));
+	snprintf(want, sizeof(want), "tuser|tuser|%s/home|/bin/sh|%s/home\n",
+	    t.dir, t.dir);
+	assert_string_equal(out, want);
+	assert_string_equal(calls, "");
+	/* Not in /etc/passwd: one getent by uid (NSS: LDAP, sssd). */
+	t_user_run(&t, "bob:x:12345:0::/:/bin/sh\n", "passwd:files\n", out,
+	    sizeof(out), calls, sizeof(calls));
+	snprintf(want, sizeof(want), "guser|guser|%s|/bin/sh|%s\n", t.dir,
+	    t.dir);
+	assert_string_equal(out, want);
+	snprintf(want, sizeof(want), "getent passwd %u\n", uid);
+	assert_string_equal(calls, want);
+	/* Another source before files in nsswitch.conf: getent first. */
+	t_user_run(&t, pw, "# x\npasswd:   sss files\n", out, sizeof(out),
+	    calls, sizeof(calls));
+	snprintf(want, sizeof(want), "guser|guser|%s|/bin/sh|%s\n", t.dir,
+	    t.dir);
+	assert_string_equal(out, want);
+	/* An answer for another uid is not taken: files then. */
+	snprintf(want, sizeof(want), "%s/getent-wrong", t.dir);
+	t_write(want, "", 0644);
+	t_user_run(&t, pw, "passwd: sss files\n", out, sizeof(out), calls,
+	    sizeof(calls));
+	snprintf(want, sizeof(want), "tuser|tuser|%s/home|/bin/sh|%s/home\n",
+	    t.dir, t.dir);
+	assert_string_equal(out, want);
+	/* Nowhere: no USER, HOME and SHELL from the environment. */
+	t_user_run(&t, "bob:x:12345:0::/:/bin/sh\n", "passwd: files\n", out,
+	    sizeof(out), calls, sizeof(calls));
+	snprintf(want, sizeof(want), "||%s|%s|%s\n",
+	    getenv("HOME") != NULL ? getenv("HOME") : "/",
+	    getenv("SHELL") != NULL && access(getenv("SHELL"), X_OK) == 0 ?
+	    getenv("SHELL") : "/bin/sh",
+	    getenv("HOME") != NULL ? getenv("HOME") : "/");
+	assert_string_equal(out, want);
+	t_user_cleanup(&t);
+}
+
 static void
 test_signal(void **state)
 {
@@ -292,6 +459,7 @@ main(void)
 		cmocka_unit_test(test_run_exec),
 		cmocka_unit_test(test_run_sftp),
 		cmocka_unit_test(test_run_sftp_missing),
+		cmocka_unit_test(test_run_user),
 		cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_filter),
 	};

@@ -66,13 +66,24 @@ kct_new_session(SSL *ssl, SSL_SESSION *sess)
 {
 	struct k8s_tls *t = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
 	    kc_tls_index);
+	SSL_SESSION *copy;
 
 	if (t == NULL)
 		return 0;
+	/*
+	 * Keep a copy, not the connection's own session: OpenSSL marks
+	 * that one not resumable when the SSL is freed without a
+	 * close_notify sent (SSL_free -> ssl_clear_bad_session), which is
+	 * how every exec stream ends, so the next stream would do a full
+	 * handshake (seen: ClientHello without a PSK, the server's
+	 * certificate sent each time).
+	 */
+	if ((copy = SSL_SESSION_dup(sess)) == NULL)
+		return 0;
 	if (t->session != NULL)
 		SSL_SESSION_free(t->session);
-	t->session = sess;	/* we keep the reference */
-	return 1;
+	t->session = copy;
+	return 0;	/* OpenSSL drops its reference to sess */
 }
 
 static int

@@ -133,6 +133,20 @@ session_pump(struct session *s)
 	s->in_pump = 1;
 	do {
 		s->pump_again = 0;
+		/*
+		 * Before login, acknowledge at once: the client sends
+		 * KEXINIT and its key-exchange message back to back, and
+		 * with its Nagle holding the second until the first is
+		 * acknowledged, a delayed ACK here costs ~40 ms per
+		 * connection. Linux resets the flag itself, so before every
+		 * read, the first one (from session_start) included.
+		 */
+		if (s->state != SESS_OPEN) {
+			int one = 1;
+
+			(void)setsockopt(ssh_get_fd(s->ssh), IPPROTO_TCP,
+			    TCP_QUICKACK, &one, sizeof(one));
+		}
 		rc = ssh_event_dopoll(s->ev, 0);
 		st = ssh_get_status(s->ssh);
 		if (rc == SSH_ERROR || (st & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
@@ -165,20 +179,8 @@ session_io(int fd, int events, void *arg)
 	if (events & LOOP_READ) {
 		s->last_rx_ms = loop_now(s->w->loop);
 		s->alive_missed = 0;
-		/*
-		 * Before login, acknowledge at once: the client sends
-		 * KEXINIT and its key-exchange message back to back, and
-		 * with its Nagle holding the second until the first is
-		 * acknowledged, a delayed ACK here costs ~40 ms per
-		 * connection. Linux resets the flag itself, so per read.
-		 */
-		if (s->state != SESS_OPEN) {
-			int one = 1;
-
-			(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
-			    sizeof(one));
-		}
 	}
+	(void)fd;
 	session_pump(s);
 }
 

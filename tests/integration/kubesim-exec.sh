@@ -48,7 +48,13 @@ if [ "$(id -u)" = 0 ]; then
     cmp -s "$KS_DIR/state/pods/default/box/root/.bashrc" /usr/share/base-files/dot.bashrc
   ks_check "host /root untouched" test ! -e /root/r
   ks_check "hostname is the pod name" test "$(k exec box -- cat /proc/sys/kernel/hostname)" = box
-  ks_check "exec runs in the pod's cgroup" grep -q kubesim <(k exec box -- cat /proc/self/cgroup)
+  cg=$(k exec box -- cat /proc/self/cgroup)
+  ks_check "exec runs in the pod's cgroup" grep -q kubesim <<<"$cg"
+  if grep -q '^[0-9]*:memory:' <<<"$cg"; then   # cgroup v1: every controller kubesim uses
+    for c in memory cpu cpuacct; do
+      ks_check "... v1 $c" grep -Eq "^[0-9]+:([a-z_]+,)*$c(,[a-z_]+)*:.*kubesim" <<<"$cg"
+    done
+  fi
   ks_check "host binaries visible (/usr/lib/openssh or /bin/sh)" k exec box -- test -x /bin/sh
 fi
 

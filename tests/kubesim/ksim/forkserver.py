@@ -74,7 +74,13 @@ def _child(req, fds, errw):
         os.setsid()
         me = str(os.getpid()).encode()
         for f in req.get("cgroup") or []:
-            _step("enter cgroup " + f, _write, f, me)
+            # cgroup v1: "0" into tasks moves this (single) thread without the kernel's threadgroup lock, whose
+            # write side waits for an RCU grace period (7-12 ms per attach on this kernel, 1.3 ms this way).
+            tasks = os.path.join(os.path.dirname(f), "tasks")
+            if os.path.basename(f) == "cgroup.procs" and os.path.exists(tasks):
+                _step("enter cgroup " + tasks, _write, tasks, b"0")
+            else:
+                _step("enter cgroup " + f, _write, f, me)
         m = req.get("main")
         if m:
             _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")

@@ -37,6 +37,17 @@ struct dns_watch {
 	struct loop_timer *timer;
 	dns_watch_cb	*cb;
 	void		*arg;
+	struct dns_watch_wait *waits;	/* dns_watch_check callers */
+	int		 again;		/* check again when op ends */
+};
+
+/* One caller of dns_watch_check, told when a check that began after its
+ * call has ended. */
+struct dns_watch_wait {
+	struct dns_watch	*w;
+	dns_watch_done_cb	*cb;
+	void			*arg;
+	struct dns_watch_wait	*next;
 };
 
 static void dns_watch_tick(void *);
@@ -103,10 +114,24 @@ dns_watch_file(struct dns_watch *w)
 	return 1;
 }
 
+/* Every check ends here: waiters are told, or a check asked for while
+ * this one ran starts now. */
 static void
 dns_watch_arm(struct dns_watch *w)
 {
+	struct dns_watch_wait *wt;
+
+	if (w->again) {
+		w->again = 0;
+		loop_timer_start(w->timer, 0);
+		return;
+	}
 	loop_timer_start(w->timer, (uint64_t)w->refresh_ms);
+	while ((wt = w->waits) != NULL) {
+		w->waits = wt->next;
+		wt->cb(wt->arg);
+		free(wt);
+	}
 }
 
 static void
@@ -256,8 +281,14 @@ fail:
 void
 dns_watch_free(struct dns_watch *w)
 {
+	struct dns_watch_wait *wt;
+
 	if (w == NULL)
 		return;
+	while ((wt = w->waits) != NULL) {
+		w->waits = wt->next;
+		free(wt);
+	}
 	dns_xfr_cancel(w->op);
 	dns_primary_free(w->primary);
 	loop_timer_free(w->timer);
@@ -283,4 +314,43 @@ dns_watch_poll(struct dns_watch *w)
 		loop_timer_stop(w->timer);
 		loop_timer_start(w->timer, 0);
 	}
+}
+
+int
+dns_watch_check(struct dns_watch *w, dns_watch_done_cb *cb, void *arg,
+    struct dns_watch_wait **wtp)
+{
+	struct dns_watch_wait *wt;
+
+	if (w->kind == DNS_REGISTRY_NONE)
+		return DG_ERR_NOTSUP;
+	wt = xcalloc(1, sizeof(*wt));
+	wt->w = w;
+	wt->cb = cb;
+	wt->arg = arg;
+	wt->next = w->waits;
+	w->waits = wt;
+	if (w->op != NULL)
+		w->again = 1;	/* it may have asked before the change */
+	else {
+		loop_timer_stop(w->timer);
+		loop_timer_start(w->timer, 0);
+	}
+	*wtp = wt;
+	return 0;
+}
+
+void
+dns_watch_check_cancel(struct dns_watch_wait *wt)
+{
+	struct dns_watch_wait **pp;
+
+	if (wt == NULL)
+		return;
+	for (pp = &wt->w->waits; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == wt) {
+			*pp = wt->next;
+			break;
+		}
+	free(wt);
 }

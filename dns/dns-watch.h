@@ -31,4 +31,16 @@ struct dns_registry *dns_watch_registry(const struct dns_watch *);
 /* Check the sources now rather than at the next interval. */
 void	 dns_watch_poll(struct dns_watch *);
 
+/*
+ * Check now, and call cb once a check that began after this call has
+ * ended (the new registry, if any, already announced; also when the check
+ * failed). Concurrent callers share a check. 0 and *wait (cancel it until
+ * cb runs; cb frees it), or DG_ERR_NOTSUP without a registry.
+ */
+struct dns_watch_wait;
+typedef void dns_watch_done_cb(void *arg);
+int	 dns_watch_check(struct dns_watch *, dns_watch_done_cb *, void *arg,
+	    struct dns_watch_wait **);
+void	 dns_watch_check_cancel(struct dns_watch_wait *);
+
 #endif

@@ -13,6 +13,7 @@
 #include "common/err.h"
 #include "common/xmalloc.h"
 #include "dns/dns-conf.h"
+#include "dns/dns-pool.h"
 #include "dns/dns-registry.h"
 #include "dns/dns-watch.h"
 #include "gateway/envdir-dns.h"
@@ -25,6 +26,7 @@
  */
 struct envdir_dns {
 	struct dns_watch	*watch;
+	struct dns_pool		*pool;		/* EnvironmentAddressPool */
 	struct dns_registry	*cur, *prev;
 	char			 addr[4][INET6_ADDRSTRLEN];	/* ring */
 	unsigned		 next;
@@ -124,11 +126,35 @@ envdir_dns_for_user(void *src, const char *user, envdir_each_cb *cb,
 	}
 }
 
+/* Only an address of the pool can have been published since the last
+ * look; the zone is asked again (one SOA query, shared). */
+static int
+envdir_dns_check_addr(void *src, const char *addr, envdir_done_cb *cb,
+    void *arg, void **op)
+{
+	struct envdir_dns *d = src;
+	struct dns_watch_wait *wt;
+
+	if (d->pool == NULL || dns_pool_index(d->pool, addr) < 0 ||
+	    dns_watch_check(d->watch, cb, arg, &wt) != 0)
+		return DG_ERR_NOTFOUND;
+	*op = wt;
+	return 0;
+}
+
+static void
+envdir_dns_check_cancel(void *src, void *op)
+{
+	(void)src;
+	dns_watch_check_cancel(op);
+}
+
 static void
 envdir_dns_free(void *src)
 {
 	struct envdir_dns *d = src;
 
+	dns_pool_free(d->pool);
 	dns_watch_free(d->watch);
 	dns_registry_unref(d->cur);
 	dns_registry_unref(d->prev);
@@ -141,6 +167,8 @@ static const struct envdir_source_ops envdir_dns_ops = {
 	envdir_dns_by_addr,
 	envdir_dns_for_user,
 	envdir_dns_free,
+	envdir_dns_check_addr,
+	envdir_dns_check_cancel,
 };
 
 int
@@ -159,6 +187,8 @@ envdir_add_dns(struct envdir *dir, struct loop *loop,
 		free(d);
 		return r;
 	}
+	if (cfg->pool != NULL)
+		d->pool = dns_pool_dup(cfg->pool);
 	envdir_add_source(dir, &envdir_dns_ops, d);
 	return 0;
 }

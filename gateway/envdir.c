@@ -71,6 +71,59 @@ envdir_by_addr(const struct envdir *d, const char *addr,
 	return DG_ERR_NOTFOUND;
 }
 
+struct envdir_check {
+	const struct envdir_source_ops	*ops;
+	void				*src;
+	void				*op;
+	envdir_done_cb			*cb;
+	void				*arg;
+};
+
+static void
+envdir_check_done(void *arg)
+{
+	struct envdir_check *c = arg;
+	envdir_done_cb *cb = c->cb;
+	void *cbarg = c->arg;
+
+	free(c);
+	cb(cbarg);
+}
+
+int
+envdir_check_addr(struct envdir *d, const char *addr, envdir_done_cb *cb,
+    void *arg, struct envdir_check **cp)
+{
+	struct envdir_check *c;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->v[i].ops->check_addr == NULL)
+			continue;
+		c = xcalloc(1, sizeof(*c));
+		c->ops = d->v[i].ops;
+		c->src = d->v[i].src;
+		c->cb = cb;
+		c->arg = arg;
+		if (c->ops->check_addr(c->src, addr, envdir_check_done, c,
+		    &c->op) == 0) {
+			*cp = c;
+			return 0;
+		}
+		free(c);
+	}
+	return DG_ERR_NOTFOUND;
+}
+
+void
+envdir_check_cancel(struct envdir_check *c)
+{
+	if (c == NULL)
+		return;
+	c->ops->check_cancel(c->src, c->op);
+	free(c);
+}
+
 void
 envdir_for_user(const struct envdir *d, const char *user, envdir_each_cb *cb,
     void *arg)
@@ -183,6 +236,8 @@ static const struct envdir_source_ops envdir_cfg_ops = {
 	envdir_cfg_lookup,
 	envdir_cfg_by_addr,
 	envdir_cfg_for_user,
+	NULL,
+	NULL,
 	NULL,
 };
 

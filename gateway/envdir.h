@@ -21,6 +21,7 @@ struct envdir_entry {
 };
 
 typedef void envdir_each_cb(void *arg, const struct envdir_entry *);
+typedef void envdir_done_cb(void *arg);
 
 /* A source of environment facts. Every function is synchronous and
  * answers from memory (a source keeps its own cache current). */
@@ -34,6 +35,13 @@ struct envdir_source_ops {
 	void	(*for_user)(void *src, const char *user, envdir_each_cb *,
 		    void *arg);
 	void	(*free)(void *src);
+	/* Optional, for a source that keeps a copy of something remote:
+	 * could addr have become an environment's since it last looked?
+	 * Then look now: 0 and *op (cb runs once, when it has looked;
+	 * check_cancel(op) until then), else DG_ERR_NOTFOUND. */
+	int	(*check_addr)(void *src, const char *addr, envdir_done_cb *,
+		    void *arg, void **op);
+	void	(*check_cancel)(void *src, void *op);
 };
 
 struct envdir;
@@ -51,6 +59,17 @@ int	 envdir_by_addr(const struct envdir *, const char *addr,
 	    struct envdir_entry *);
 void	 envdir_for_user(const struct envdir *, const char *user,
 	    envdir_each_cb *, void *arg);
+/*
+ * An address no source knows now but one may learn (an address of the
+ * DNS registry's pool, published a moment ago): ask that source to look
+ * again. 0 and *op: cb runs once it has (envdir_check_cancel(op) until
+ * then); DG_ERR_NOTFOUND: no source can know addr, nothing to wait for.
+ */
+struct envdir_check;
+int	 envdir_check_addr(struct envdir *, const char *addr, envdir_done_cb *,
+	    void *arg, struct envdir_check **);
+void	 envdir_check_cancel(struct envdir_check *);
+
 /* Is user the owner or a member of e (team membership is auth's)? */
 int	 envdir_is_member(const struct envdir_entry *, const char *user);
 

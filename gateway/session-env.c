@@ -228,6 +228,16 @@ se_list_cb(void *arg, int err, const struct env_info *infos, size_t n)
 	se_names_free(&cands);
 }
 
+/* The registry has looked again for the dialled address: route anew. */
+static void
+se_checked_cb(void *arg)
+{
+	struct session *s = arg;
+
+	s->echk = NULL;
+	session_env_start(s);
+}
+
 void
 session_env_start(struct session *s)
 {
@@ -241,6 +251,18 @@ session_env_start(struct session *s)
 	s->env_state = SENV_PENDING;
 	if (envdir_by_addr(w->envdir, s->laddr, &e) == 0)
 		addr_env = e.env;
+	else if (!s->env_checked) {
+		/* An address of the pool nobody here knows yet: published
+		 * since this worker last read the zone? Ask once, then
+		 * route with what is known. */
+		s->env_checked = 1;
+		if (envdir_check_addr(w->envdir, s->laddr, se_checked_cb, s,
+		    &s->echk) == 0) {
+			session_log(s, LOG_L_VERBOSE, "%s is not known yet: "
+			    "reading the registry again", s->laddr);
+			return;
+		}
+	}
 	memset(&in, 0, sizeof(in));
 	in.user = &s->ru;
 	in.addr_env = addr_env;
@@ -259,6 +281,8 @@ session_env_start(struct session *s)
 void
 session_env_cancel(struct session *s)
 {
+	envdir_check_cancel(s->echk);
+	s->echk = NULL;
 	envcache_cancel(s->eop);
 	s->eop = NULL;
 	if (s->bop != NULL) {

@@ -20,6 +20,7 @@ struct channel;
 struct loop_fd;
 struct loop_timer;
 struct envcache_op;
+struct envdir_check;
 
 enum session_state {
 	SESS_KEX = 0,		/* key exchange, service request */
@@ -106,6 +107,8 @@ struct session {
 	enum session_env_state	 env_state;
 	struct backend_op	*bop;		/* list() in flight */
 	struct envcache_op	*eop;		/* find() in flight */
+	struct envdir_check	*echk;		/* the registry looking again */
+	int			 env_checked;	/* it did, for laddr */
 	char			 env[SERVCONF_ENV_MAX + 1];
 	char			 owner[SERVCONF_USER_MAX + 1];
 	struct session_acl	 acl;		/* who may reach env */

@@ -74,8 +74,9 @@ dns_fake_tcp_conn(struct dns_fake *f, int c)
 		for (i = 0; i < n; i++) {
 			hdr[0] = f->outlen[i] >> 8;
 			hdr[1] = f->outlen[i] & 0xff;
-			if (write(c, hdr, 2) != 2 ||
-			    write(c, f->out[i], f->outlen[i]) !=
+			/* The client may be gone (cancelled): no SIGPIPE. */
+			if (send(c, hdr, 2, MSG_NOSIGNAL) != 2 ||
+			    send(c, f->out[i], f->outlen[i], MSG_NOSIGNAL) !=
 			    (ssize_t)f->outlen[i])
 				break;
 		}

@@ -261,8 +261,10 @@ test_refresh_ttl(void **state)
 	assert_int_not_equal(t->addrs_gen, gen);
 	t_expect(t, "127.0.0.6", "fd00::6");
 	assert_true(dns_fake_count(f->fake) > queries);
-	/* 400 ms answers, yet the 5 ms timer never waited for them. */
-	if (tk.max_gap > 150)
+	/* 400 ms answers, yet the 5 ms timer never waited for them (a
+	 * blocking lookup would show a gap of 400 ms or more; a loaded
+	 * machine running the suite in parallel shows up to ~150). */
+	if (tk.max_gap > 300)
 		fail_msg("the loop stalled %llu ms during a lookup",
 		    (unsigned long long)tk.max_gap);
 	loop_timer_free(tk.timer);

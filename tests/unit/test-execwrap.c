@@ -148,6 +148,32 @@ test_run_sftp(void **state)
 	execwrap_argv_free(argv);
 }
 
+/* argv run by /bin/sh -c script in a private mount namespace (unshare
+ * -m), with arg (if any) as $1 before argv's words. */
+static char **
+t_in_mount_ns(const char *script, const char *arg, char **argv)
+{
+	char **w;
+	size_t n, i, k = 0;
+
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	w = calloc(n + 8, sizeof(char *));
+	assert_non_null(w);
+	w[k++] = "/usr/bin/unshare";
+	w[k++] = "-m";
+	w[k++] = "/bin/sh";
+	w[k++] = "-c";
+	w[k++] = (char *)(uintptr_t)script;
+	w[k++] = "t";
+	if (arg != NULL)
+		w[k++] = (char *)(uintptr_t)arg;
+	for (i = 0; i < n; i++)
+		w[k++] = argv[i];
+	w[k] = NULL;
+	return w;
+}
+
 /* No sftp-server anywhere: the message names the paths tried, status 127.
  * Hiding them needs a private mount namespace (root); else skipped. */
 static void
@@ -155,28 +181,16 @@ test_run_sftp_missing(void **state)
 {
 	struct execwrap_spec spec = { EXECWRAP_SFTP, NULL, NULL };
 	char **argv, **wrapped, out[4096], err[4096];
-	size_t n, i;
 	int rc;
 
 	(void)state;
 	if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0)
 		skip();
 	assert_int_equal(execwrap_argv(&spec, &argv), 0);
-	for (n = 0; argv[n] != NULL; n++)
-		;
-	wrapped = calloc(n + 8, sizeof(char *));
-	assert_non_null(wrapped);
-	wrapped[0] = "/usr/bin/unshare";
-	wrapped[1] = "-m";
-	wrapped[2] = "/bin/sh";
-	wrapped[3] = "-c";
-	wrapped[4] = "for d in /usr/lib/openssh /usr/libexec/openssh "
-	    "/usr/lib/ssh; do [ -d $d ] && { mount -t tmpfs none $d || "
-	    "exit 99; }; done; PATH=/nonexistent; export PATH; exec \"$@\"";
-	wrapped[5] = "t";
-	for (i = 0; i < n; i++)
-		wrapped[6 + i] = argv[i];
-	wrapped[6 + n] = NULL;
+	wrapped = t_in_mount_ns("for d in /usr/lib/openssh "
+	    "/usr/libexec/openssh /usr/lib/ssh; do [ -d $d ] && { mount -t "
+	    "tmpfs none $d || exit 99; }; done; PATH=/nonexistent; export "
+	    "PATH; exec \"$@\"", NULL, argv);
 	rc = t_run(wrapped, out, sizeof(out), err, sizeof(err));
 	if (rc == 99 || strstr(err, "unshare") != NULL) {
 		free(wrapped);
@@ -264,7 +278,7 @@ t_user_run(struct t_user *t, const char *passwd, const char *nss,
 	    "'%s|%s|%s|%s|%s\\n' \"$USER\" \"$LOGNAME\" \"$HOME\" "
 	    "\"$SHELL\" \"$PWD\"", env };
 	char **argv, **wrapped, raw[4096], err[4096], path[256], *nl;
-	size_t n, i;
+	size_t n;
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/passwd", t->dir);
@@ -273,22 +287,10 @@ t_user_run(struct t_user *t, const char *passwd, const char *nss,
 	t_write(path, nss, 0644);
 	unlink(t->calls);
 	assert_int_equal(execwrap_argv(&spec, &argv), 0);
-	for (n = 0; argv[n] != NULL; n++)
-		;
-	wrapped = calloc(n + 8, sizeof(char *));
-	assert_non_null(wrapped);
-	wrapped[0] = "/usr/bin/unshare";
-	wrapped[1] = "-m";
-	wrapped[2] = "/bin/sh";
-	wrapped[3] = "-c";
-	wrapped[4] = "d=$1; shift; mount --bind \"$d/passwd\" /etc/passwd &&"
-	    " mount --bind \"$d/nsswitch.conf\" /etc/nsswitch.conf || exit 99;"
-	    " PATH=$d/bin:$PATH; export PATH; exec \"$@\"";
-	wrapped[5] = "t";
-	wrapped[6] = t->dir;
-	for (i = 0; i < n; i++)
-		wrapped[7 + i] = argv[i];
-	wrapped[7 + n] = NULL;
+	wrapped = t_in_mount_ns("d=$1; shift; mount --bind \"$d/passwd\" "
+	    "/etc/passwd && mount --bind \"$d/nsswitch.conf\" "
+	    "/etc/nsswitch.conf || exit 99; PATH=$d/bin:$PATH; export PATH; "
+	    "exec \"$@\"", t->dir, argv);
 	assert_int_equal(t_run(wrapped, raw, sizeof(raw), err, sizeof(err)),
 	    0);
 	free(wrapped);

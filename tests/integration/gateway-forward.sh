@@ -18,6 +18,13 @@ HTTP_PORT=$(tst_free_port)
 SINK_PORT=$(tst_free_port)
 CLOSED_PORT=$(tst_free_port)
 
+# $! of "gw_ssh ... &" is a subshell: its timeout (which passes the
+# signal on to ssh) must be stopped too, or the session outlives the test.
+tst_stop_ssh() {
+	pkill -TERM -P "$1" 2>/dev/null
+	tst_stop_pid "$1"
+}
+
 gw_start_sim
 # One environment serves HTTP from its /tmp, a second one runs the sink.
 gw_pod alice-dev alice alice-dev \
@@ -76,7 +83,7 @@ for i in 1 2 3 4 5 6; do
 done
 tst_check "six concurrent fetches through one -L: all equal ($n/6)" \
 	test "$n" -eq 6
-tst_stop_pid "$lpid"
+tst_stop_ssh "$lpid"
 
 # ssh -W: the server ends the connection, the channel ends with it.
 for host in localhost 127.0.0.1 '[::1]' alice-dev; do
@@ -115,7 +122,7 @@ for i in 1 2 3; do
 done
 tst_check "three concurrent 4 MiB uploads through -L ($wait_all/3)" \
 	test "$wait_all" -eq 3
-tst_stop_pid "$lpid"
+tst_stop_ssh "$lpid"
 
 # The client's EOF ends the stream (no half-close): ssh -W returns.
 printf 'GET / HTTP/1.0\r\n\r\n' | GW_TIMEOUT=20 gw_ssh alice+dev \

@@ -195,3 +195,31 @@ dns_fake_stop(struct dns_fake *f)
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
+
+ldns_pkt *
+dns_fake_answer_new(const ldns_pkt *q)
+{
+	ldns_pkt *a = ldns_pkt_new();
+
+	ldns_pkt_set_id(a, ldns_pkt_id(q));
+	ldns_pkt_set_qr(a, true);
+	ldns_pkt_set_aa(a, true);
+	ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION,
+	    ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
+	return a;
+}
+
+size_t
+dns_fake_answer_put(ldns_pkt *a, uint8_t *out)
+{
+	uint8_t *wire = NULL;
+	size_t len = 0;
+
+	if (ldns_pkt2wire(&wire, a, &len) != LDNS_STATUS_OK || len > 65535)
+		len = 0;
+	else
+		memcpy(out, wire, len);
+	free(wire);
+	ldns_pkt_free(a);
+	return len;
+}

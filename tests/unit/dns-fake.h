@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ldns/ldns.h>
+
 struct dns_fake;
 
 /*
@@ -24,5 +26,11 @@ int	 dns_fake_port(const struct dns_fake *);
 /* Requests seen so far (UDP and TCP). */
 int	 dns_fake_count(struct dns_fake *);
 void	 dns_fake_stop(struct dns_fake *);
+
+/* For callbacks: the start of an answer to q (q's id, QR and AA set, q's
+ * question copied), and that answer in wire form into out (a reply
+ * buffer): its length, or 0 if it did not fit; the answer is freed. */
+ldns_pkt *dns_fake_answer_new(const ldns_pkt *q);
+size_t	 dns_fake_answer_put(ldns_pkt *a, uint8_t *out);
 
 #endif

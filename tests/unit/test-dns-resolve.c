@@ -29,8 +29,6 @@ fake_answer(void *arg, int tcp, const uint8_t *req, size_t len,
 	ldns_pkt *q = NULL, *a;
 	ldns_rr *rr, *qrr;
 	char *qname;
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
 	ldns_rr_type t;
 
 	(void)arg;
@@ -46,11 +44,7 @@ fake_answer(void *arg, int tcp, const uint8_t *req, size_t len,
 		ldns_pkt_free(q);
 		return 0;
 	}
-	a = ldns_pkt_new();
-	ldns_pkt_set_id(a, ldns_pkt_id(q));
-	ldns_pkt_set_qr(a, true);
-	ldns_pkt_set_aa(a, true);
-	ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
+	a = dns_fake_answer_new(q);
 	rr = NULL;
 	if (strcmp(qname, "a.test.") == 0 && t == LDNS_RR_TYPE_A)
 		ldns_rr_new_frm_str(&rr, "a.test. 60 IN A 127.0.0.7", 0, NULL,
@@ -67,14 +61,10 @@ fake_answer(void *arg, int tcp, const uint8_t *req, size_t len,
 		ldns_pkt_set_rcode(a, LDNS_RCODE_NXDOMAIN);
 	if (rr != NULL)
 		ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, rr);
-	ldns_pkt2wire(&wire, a, &wlen);
-	memcpy(out[0], wire, wlen);
-	outlen[0] = wlen;
-	free(wire);
+	outlen[0] = dns_fake_answer_put(a, out[0]);
 	free(qname);
-	ldns_pkt_free(a);
 	ldns_pkt_free(q);
-	return 1;
+	return outlen[0] > 0;
 }
 
 struct result {

@@ -224,8 +224,6 @@ fake_fn(void *arg, int tcp, const uint8_t *req, size_t len, uint8_t **out,
 	struct dns_tsig_verify v;
 	ldns_pkt *q = NULL, *a;
 	ldns_rr *rr = NULL, *qrr;
-	uint8_t *w;
-	size_t wl;
 	int i, n = 0;
 	char text[128];
 
@@ -234,11 +232,7 @@ fake_fn(void *arg, int tcp, const uint8_t *req, size_t len, uint8_t **out,
 		return 0;
 	qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
 	for (i = 0; i < 3; i++) {
-		a = ldns_pkt_new();
-		ldns_pkt_set_id(a, ldns_pkt_id(q));
-		ldns_pkt_set_qr(a, true);
-		ldns_pkt_set_aa(a, true);
-		ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
+		a = dns_fake_answer_new(q);
 		if (fk->refuse) {
 			ldns_pkt_set_rcode(a, LDNS_RCODE_REFUSED);
 		} else if (ldns_rr_get_type(qrr) == LDNS_RR_TYPE_SOA) {
@@ -284,11 +278,8 @@ fake_fn(void *arg, int tcp, const uint8_t *req, size_t len, uint8_t **out,
 				    ldns_pkt_tsig(a), 3)) + 2, 32);
 			}
 		}
-		ldns_pkt2wire(&w, a, &wl);
-		memcpy(out[n], w, wl);
-		outlen[n++] = wl;
-		free(w);
-		ldns_pkt_free(a);
+		outlen[n] = dns_fake_answer_put(a, out[n]);
+		n++;
 		if (fk->refuse || ldns_rr_get_type(qrr) == LDNS_RR_TYPE_SOA)
 			break;
 	}

@@ -44,8 +44,6 @@ fake_answer(void *arg, int tcp, const uint8_t *req, size_t len,
 	ldns_pkt *q = NULL, *a;
 	ldns_rr *rr = NULL, *qrr;
 	char *qname, text[128];
-	uint8_t *wire = NULL;
-	size_t wlen = 0;
 	ldns_rr_type t;
 	struct timespec ts;
 
@@ -62,11 +60,7 @@ fake_answer(void *arg, int tcp, const uint8_t *req, size_t len,
 	qrr = ldns_rr_list_rr(ldns_pkt_question(q), 0);
 	qname = ldns_rdf2str(ldns_rr_owner(qrr));
 	t = ldns_rr_get_type(qrr);
-	a = ldns_pkt_new();
-	ldns_pkt_set_id(a, ldns_pkt_id(q));
-	ldns_pkt_set_qr(a, true);
-	ldns_pkt_set_aa(a, true);
-	ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
+	a = dns_fake_answer_new(q);
 	if (atomic_load(&fake_servfail))
 		ldns_pkt_set_rcode(a, LDNS_RCODE_SERVFAIL);
 	else if (strcmp(qname, "api.test.") == 0 && t == LDNS_RR_TYPE_A) {
@@ -82,14 +76,10 @@ fake_answer(void *arg, int tcp, const uint8_t *req, size_t len,
 		ldns_pkt_set_rcode(a, LDNS_RCODE_NXDOMAIN);
 	if (rr != NULL)
 		ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, rr);
-	ldns_pkt2wire(&wire, a, &wlen);
-	memcpy(out[0], wire, wlen);
-	outlen[0] = wlen;
-	free(wire);
+	outlen[0] = dns_fake_answer_put(a, out[0]);
 	free(qname);
-	ldns_pkt_free(a);
 	ldns_pkt_free(q);
-	return 1;
+	return outlen[0] > 0;
 }
 
 struct fixture {

@@ -33,12 +33,11 @@ got=$(gw_ssh alice+dev gw 'echo again')
 tst_check "... and accepted again once it went" test "$got" = again
 
 # A client that stops answering is dropped after the keepalives.
-gw_ssh alice+dev gw 'echo up; cat' </dev/zero >"$TST_DIR/alive.out" 2>&1 &
-cpid=$!
+gw_ssh_bg cpid alice+dev gw 'echo up; cat' </dev/zero \
+	>"$TST_DIR/alive.out" 2>&1
 tst_wait_for 30 grep -q up "$TST_DIR/alive.out"
-# The subshell runs timeout, which runs ssh: stop all three.
+# timeout and the ssh it runs: stop both.
 tree="$cpid $(pgrep -P "$cpid")"
-for p in $tree; do tree="$tree $(pgrep -P "$p")"; done
 kill -STOP $tree
 tst_check "an unresponsive client is dropped (ClientAliveCountMax)" \
 	tst_wait_for 30 grep -q 'client not responding' "$GW_LOG"

@@ -18,13 +18,6 @@ HTTP_PORT=$(tst_free_port)
 SINK_PORT=$(tst_free_port)
 CLOSED_PORT=$(tst_free_port)
 
-# $! of "gw_ssh ... &" is a subshell: its timeout (which passes the
-# signal on to ssh) must be stopped too, or the session outlives the test.
-tst_stop_ssh() {
-	pkill -TERM -P "$1" 2>/dev/null
-	tst_stop_pid "$1"
-}
-
 gw_start_sim
 # One environment serves HTTP from its /tmp, a second one runs the sink.
 gw_pod alice-dev alice alice-dev \
@@ -59,11 +52,8 @@ tst_check "the blob was written in the pod" test ${#want} -eq 64
 
 # ssh -L with curl through it.
 LPORT=$(tst_free_port)
-gw_ssh alice+dev -N -o ExitOnForwardFailure=yes \
-	-L "127.0.0.1:$LPORT:localhost:$HTTP_PORT" gw \
-	2>"$TST_DIR/L.err" &
-lpid=$!
-tst_track_pid "$lpid"
+gw_ssh_bg lpid alice+dev -N -o ExitOnForwardFailure=yes \
+	-L "127.0.0.1:$LPORT:localhost:$HTTP_PORT" gw 2>"$TST_DIR/L.err"
 tst_wait_for 30 curl -sf -o /dev/null "http://127.0.0.1:$LPORT/" ||
 	tst_fail "the -L forward did not come up"
 got=$(curl -sf "http://127.0.0.1:$LPORT/blob" | sha256sum | cut -d' ' -f1)
@@ -83,7 +73,7 @@ for i in 1 2 3 4 5 6; do
 done
 tst_check "six concurrent fetches through one -L: all equal ($n/6)" \
 	test "$n" -eq 6
-tst_stop_ssh "$lpid"
+tst_stop_pid "$lpid"
 
 # ssh -W: the server ends the connection, the channel ends with it.
 for host in localhost 127.0.0.1 '[::1]' alice-dev; do
@@ -103,10 +93,8 @@ read -r sent back < <(timeout 120 $PY "$FWD/fwd-client.py" sink-w 16777216 \
 tst_check "ssh -W: 16 MiB uploaded, the sink saw the same sha256" \
 	test -n "$sent" -a "$sent" = "$back"
 LPORT=$(tst_free_port)
-gw_ssh alice+=alice-sink -N -o ExitOnForwardFailure=yes \
-	-L "127.0.0.1:$LPORT:localhost:$SINK_PORT" gw 2>/dev/null &
-lpid=$!
-tst_track_pid "$lpid"
+gw_ssh_bg lpid alice+=alice-sink -N -o ExitOnForwardFailure=yes \
+	-L "127.0.0.1:$LPORT:localhost:$SINK_PORT" gw 2>/dev/null
 tst_wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$LPORT"
 pids=()
 for i in 1 2 3; do
@@ -122,7 +110,7 @@ for i in 1 2 3; do
 done
 tst_check "three concurrent 4 MiB uploads through -L ($wait_all/3)" \
 	test "$wait_all" -eq 3
-tst_stop_ssh "$lpid"
+tst_stop_pid "$lpid"
 
 # The client's EOF ends the stream (no half-close): ssh -W returns.
 printf 'GET / HTTP/1.0\r\n\r\n' | GW_TIMEOUT=20 gw_ssh alice+dev \

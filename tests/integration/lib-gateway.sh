@@ -113,11 +113,27 @@ gw_start() {
 }
 
 # gw_ssh USER ARGS...: OpenSSH as USER with USER's key.
+gw_ssh_argv() {	# USER: the command line, in GW_SSH_ARGV
+	GW_SSH_ARGV=(timeout "${GW_TIMEOUT:-60}" ssh -F "$GW_SSHCONF"
+		-i "$GW_KEYS/${1%%+*}" -l "$1")
+}
 gw_ssh() {
-	local u=$1
+	gw_ssh_argv "$1"
 	shift
-	timeout "${GW_TIMEOUT:-60}" ssh -F "$GW_SSHCONF" \
-		-i "$GW_KEYS/${u%%+*}" -l "$u" "$@"
+	"${GW_SSH_ARGV[@]}" "$@"
+}
+
+# gw_ssh_bg VAR USER ARGS...: gw_ssh in the background, tracked, its pid
+# in VAR. That pid is timeout's, which passes a signal on to ssh ($! of
+# "gw_ssh ... &" is a subshell's: stopping it leaves ssh running). The
+# caller's stdin stays (a background command would get /dev/null).
+gw_ssh_bg() {
+	local _var=$1
+	gw_ssh_argv "$2"
+	shift 2
+	"${GW_SSH_ARGV[@]}" "$@" <&0 &
+	printf -v "$_var" %s "$!"
+	tst_track_pid "$!"
 }
 
 gw_sftp() {

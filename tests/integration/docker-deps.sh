@@ -17,9 +17,7 @@ missing=0
 # A --enable-sanitizers build links the sanitizer runtimes (and libstdc++
 # for them); the image is built without.
 san=
-case $(ldd "$DEVGATE") in	# (not grep -q: pipefail would see SIGPIPE)
-*libasan*) san=1 && tst_log "sanitizer build" ;;
-esac
+tst_sanitized && san=1 && tst_log "sanitizer build"
 for lib in $(ldd "$DEVGATE" | awk '/=>/ { print $3 }'); do
 	owner=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null)
 	owner=${owner%%:*}

@@ -30,6 +30,15 @@ tst_on_exit() { TST_CLEANUP+=("$*"); }
 # Remember a PID to stop at exit.
 tst_track_pid() { TST_PIDS+=("$1"); }
 
+# Is $DEVGATE a --enable-sanitizers build? (ldd's output is matched whole:
+# "ldd | grep -q" under pipefail fails when grep's early exit hits ldd.)
+tst_sanitized() {
+	case $(ldd "$DEVGATE" 2>/dev/null) in
+	*libasan*) return 0 ;;
+	esac
+	return 1
+}
+
 # Stop a process by PID: SIGTERM, wait up to 10 s, then SIGKILL.
 tst_stop_pid() {
 	local pid=$1 i

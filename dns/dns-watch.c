@@ -332,10 +332,8 @@ dns_watch_check(struct dns_watch *w, dns_watch_done_cb *cb, void *arg,
 	w->waits = wt;
 	if (w->op != NULL)
 		w->again = 1;	/* it may have asked before the change */
-	else {
-		loop_timer_stop(w->timer);
-		loop_timer_start(w->timer, 0);
-	}
+	else
+		dns_watch_poll(w);
 	*wtp = wt;
 	return 0;
 }

@@ -180,6 +180,16 @@ k8s_tls_new(const struct k8s_config *c, struct k8s_tls **out, char *err,
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		return kct_fail(err, errlen, "SSL_CTX_new");
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/*
+	 * AES-128-GCM first, as Go's TLS stack (the API server's) prefers
+	 * on AES-NI hardware: OpenSSL's default order starts with
+	 * AES-256-GCM, which costs ~30% more per byte of exec stream.
+	 */
+	if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:"
+	    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1) {
+		SSL_CTX_free(ctx);
+		return kct_fail(err, errlen, "SSL_CTX_set_ciphersuites");
+	}
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/*
@@ -602,6 +612,16 @@ int
 k8s_conn_resumed(const struct k8s_conn *c)
 {
 	return c->ssl != NULL && SSL_session_reused(c->ssl);
+}
+
+const char *
+k8s_conn_cipher(const struct k8s_conn *c)
+{
+	const SSL_CIPHER *sc;
+
+	if (c->ssl == NULL || (sc = SSL_get_current_cipher(c->ssl)) == NULL)
+		return NULL;
+	return SSL_CIPHER_get_name(sc);
 }
 
 void

@@ -52,6 +52,8 @@ int	 k8s_conn_failed_tcp(const struct k8s_conn *);
 const char *k8s_conn_error(const struct k8s_conn *);
 /* Did TLS resume a previous session (cheaper handshake)? */
 int	 k8s_conn_resumed(const struct k8s_conn *);
+/* The TLS cipher suite in use, NULL before the handshake. */
+const char *k8s_conn_cipher(const struct k8s_conn *);
 void	 k8s_conn_free(struct k8s_conn *);
 
 #endif

@@ -157,6 +157,10 @@ test_resume(void **state)
 		/* The first is a full handshake; each later one resumes,
 		 * though the one before it ended without a close_notify. */
 		assert_int_equal(k8s_conn_resumed(t.c), i > 0);
+		/* The server takes the client's order: AES-128-GCM first,
+		 * as the API server (Go) picks on AES-NI hardware. */
+		assert_string_equal(k8s_conn_cipher(t.c),
+		    "TLS_AES_128_GCM_SHA256");
 		k8s_conn_free(t.c);
 	}
 	k8s_tls_unref(tls);

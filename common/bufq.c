@@ -31,6 +31,14 @@ bufq_init(struct bufq *q, size_t max, size_t high, size_t low)
 }
 
 void
+bufq_set_chunk(struct bufq *q, size_t n)
+{
+	if (n > q->max)
+		n = q->max;
+	q->chunk = n ? n : 1;
+}
+
+void
 bufq_clear(struct bufq *q)
 {
 	struct bufq_chunk *c;

@@ -18,6 +18,9 @@ struct bufq {
 
 /* max bounds the queue; high/low default to max and max/4 when 0. */
 void	 bufq_init(struct bufq *, size_t max, size_t high, size_t low);
+/* Payload size of chunks allocated from now on (default 16 KB): larger
+ * chunks give consumers longer contiguous runs (bufq_peek). */
+void	 bufq_set_chunk(struct bufq *, size_t);
 /* Release all memory; the queue is empty and usable afterwards. */
 void	 bufq_clear(struct bufq *);
 /* Append up to len bytes; returns how many were taken (less when full). */

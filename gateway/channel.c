@@ -398,6 +398,9 @@ channel_create(struct session *s, enum auth_chan kind)
 	c->exit_status = -1;
 	c->started_ms = loop_clock_ms();
 	bufq_init(&c->out, CHANNEL_OUT_MAX, CHANNEL_OUT_HIGH, CHANNEL_OUT_LOW);
+	/* Bulk output (SFTP reads, cat) is written from the queue in place,
+	 * in runs of up to a chunk; allocated only while output waits. */
+	bufq_set_chunk(&c->out, CHANNEL_OUT_CHUNK);
 	bufq_init(&c->err, CHANNEL_OUT_MAX, CHANNEL_OUT_HIGH, CHANNEL_OUT_LOW);
 	TAILQ_INSERT_TAIL(&s->channels, c, entry);
 	return c;
@@ -495,8 +498,10 @@ ch_write_q(struct channel *c, struct bufq *q, int is_stderr)
 	while (!bufq_empty(q) && (win = ssh_channel_window_size(c->ch)) > 0) {
 		p = bufq_peek(q, &len);
 		take = win < sizeof(gather) ? win : sizeof(gather);
-		if (len < take && bufq_len(q) > len) {
-			/* Copy out (not consume) up to take bytes. */
+		if (len < take && len < CHANNEL_WRITE_RUN &&
+		    bufq_len(q) > len) {
+			/* A short run: copy out (not consume) up to take
+			 * bytes, rather than send a short packet. */
 			got = bufq_copyout(q, gather, take);
 			p = gather;
 			len = got;

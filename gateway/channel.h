@@ -28,6 +28,9 @@ struct envcache_op;
 #define CHANNEL_OUT_MAX		(4 * 1024 * 1024)
 #define CHANNEL_IN_CHUNK	(64 * 1024)
 #define CHANNEL_WRITE_GATHER	(128 * 1024)	/* bytes per SSH write */
+#define CHANNEL_OUT_CHUNK	(64 * 1024)	/* stdout queue chunk */
+#define CHANNEL_WRITE_RUN	(32 * 1024)	/* a run this long is written
+						   in place, not gathered */
 #define CHANNEL_MAX_ENV		64
 
 /* direct-tcpip (chan-forward.c): target length, forwards at once per

@@ -362,6 +362,23 @@ test_bufq(void **state)
 	bufq_write(&q, in, 100);
 	bufq_clear(&q);
 	assert_int_equal(bufq_len(&q), 0);
+
+	/* Larger chunks give longer contiguous runs, bounded by max. */
+	assert_int_equal(bufq_write(&q, in, 20000), 20000);
+	(void)bufq_peek(&q, &n);
+	assert_int_equal(n, 16384);
+	bufq_clear(&q);
+	bufq_set_chunk(&q, 32768);
+	assert_int_equal(bufq_write(&q, in, 40000), 40000);
+	assert_memory_equal(bufq_peek(&q, &n), in, 32768);
+	assert_int_equal(n, 32768);
+	bufq_consume(&q, 32768);
+	assert_memory_equal(bufq_peek(&q, &n), in + 32768, 7232);
+	assert_int_equal(n, 7232);
+	bufq_clear(&q);
+	bufq_set_chunk(&q, 1 << 20);
+	assert_int_equal(q.chunk, 40000);
+	bufq_clear(&q);
 }
 
 /* bufq_copyout gathers across chunks and leaves the queue as it was. */

@@ -183,7 +183,8 @@ k8s_tls_new(const struct k8s_config *c, struct k8s_tls **out, char *err,
 	/*
 	 * AES-128-GCM first, as Go's TLS stack (the API server's) prefers
 	 * on AES-NI hardware: OpenSSL's default order starts with
-	 * AES-256-GCM, which costs ~30% more per byte of exec stream.
+	 * AES-256-GCM, which costs ~25% more per byte of exec stream
+	 * (`openssl speed -evp`: 2.15 against 2.69 GB/s here).
 	 */
 	if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:"
 	    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1) {

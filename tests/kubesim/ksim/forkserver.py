@@ -66,6 +66,22 @@ def _write(path, data):
         os.close(fd)
 
 
+def pod_namespaces(root, binds, hostname):
+    """A pod's main process: new mount and UTS namespaces, / private, the pod's own directories (root/sub, for
+    each [sub, target] of binds) bound over the host's, its hostname. Here in the child, and in kubesim's
+    preexec_fn when it runs without this server (runtime.py)."""
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
+    _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+    opened = [(_step("open " + d, os.open, os.path.join(root, d), os.O_PATH | os.O_DIRECTORY), t.encode())
+              for d, t in binds]
+    for fd, target in opened:
+        _check(_libc.mount(b"/proc/self/fd/%d" % fd, target, None, MS_BIND | MS_REC, None),
+               "bind " + target.decode())
+        os.close(fd)
+    name = hostname.encode()
+    _check(_libc.sethostname(name, len(name)), "sethostname")
+
+
 def _child(req, fds, errw):
     """In the forked child: set up and exec; never returns."""
     stage = "exec"
@@ -83,16 +99,7 @@ def _child(req, fds, errw):
                 _step("enter cgroup " + f, _write, f, me)
         m = req.get("main")
         if m:
-            _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
-            _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
-            opened = [(_step("open " + d, os.open, os.path.join(m["root"], d), os.O_PATH | os.O_DIRECTORY),
-                       t.encode()) for d, t in m["binds"]]
-            for fd, target in opened:
-                _check(_libc.mount(b"/proc/self/fd/%d" % fd, target, None, MS_BIND | MS_REC, None),
-                       "bind " + target.decode())
-                os.close(fd)
-            name = m["hostname"].encode()
-            _check(_libc.sethostname(name, len(name)), "sethostname")
+            pod_namespaces(m["root"], m["binds"], m["hostname"])
         elif req.get("ns_pid"):
             for ns in ("mnt", "uts"):
                 fd = _step("open ns " + ns, os.open, "/proc/%d/ns/%s" % (req["ns_pid"], ns), os.O_RDONLY)

@@ -7,10 +7,8 @@ import signal
 import subprocess
 import time
 
-from . import spawner
+from . import forkserver, spawner
 
-CLONE_NEWNS, CLONE_NEWUTS = 0x00020000, 0x04000000
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -284,20 +282,10 @@ class Sandbox:
         return self.cgroup.procs_files() if self.cgroup else []
 
     def _popen_main(self, argv, stdout_fd, binds):
-        name = self.hostname.encode()
-
         def pre():
             self._enter_cgroup()
             if self.use_ns:
-                _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
-                _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
-                fds = [(os.open(os.path.join(self.root_dir, d), os.O_PATH | os.O_DIRECTORY), t.encode())
-                       for d, t in binds]
-                for fd, target in fds:
-                    _check(_libc.mount(b"/proc/self/fd/%d" % fd, target, None, MS_BIND | MS_REC, None),
-                           "bind " + target.decode())
-                    os.close(fd)
-                _check(_libc.sethostname(name, len(name)), "sethostname")
+                forkserver.pod_namespaces(self.root_dir, binds, self.hostname)
             self._chdir()
 
         return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout_fd, stderr=stdout_fd, env=self.env,

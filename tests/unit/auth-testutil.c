@@ -71,18 +71,6 @@ t_slurp(const char *path)
 }
 
 void
-t_write(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		fail_msg("cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
-	chmod(path, mode);
-}
-
-void
 t_sh(const char *fmt, ...)
 {
 	char cmd[4096];

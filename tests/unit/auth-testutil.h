@@ -10,6 +10,7 @@
 
 #include "auth/auth.h"
 #include "common/conf.h"
+#include "tests/unit/testutil.h"	/* t_write */
 
 struct loop;
 
@@ -20,7 +21,6 @@ void	 t_rmdir(void);
 /* Path inside t_dir (static buffer rotation: 8 at a time). */
 const char *t_path(const char *name);
 char	*t_slurp(const char *path);
-void	 t_write(const char *path, const char *text, mode_t mode);
 /* Run a shell command, fail the test if it fails. */
 void	 t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ssh-keygen a key NAME (t_dir/NAME and .pub); returns the .pub line. */

@@ -19,6 +19,7 @@
 #include "dns/dns-conf.h"
 #include "dns/dns-registry.h"
 #include "dns/dns-watch.h"
+#include "tests/unit/testutil.h"
 
 #define ZONE_HEAD "$ORIGIN dev.corp.\n$TTL 60\n" \
 	"@ IN SOA ns1 hostmaster 1 60 60 60 60\n@ IN NS ns1\n" \
@@ -35,16 +36,6 @@ struct fixture {
 	int		 done[2];	/* dns_watch_check callbacks */
 	int		 regs_at_done;
 };
-
-static void
-t_write(struct fixture *f, const char *text)
-{
-	FILE *fp = fopen(f->zone, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
 
 static void
 t_config(struct fixture *f, const char *registry)
@@ -70,7 +61,7 @@ setup(void **state)
 	strcpy(f->dir, "/tmp/test-dns-watch.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->zone, sizeof(f->zone), "%s/dev.corp.zone", f->dir);
-	t_write(f, ZONE_HEAD);
+	t_write(f->zone, ZONE_HEAD, 0644);
 	snprintf(reg, sizeof(reg), "file:%s", f->zone);
 	t_config(f, reg);
 	f->loop = loop_new();
@@ -149,8 +140,9 @@ test_check_reads_again(void **state)
 	struct dns_watch *w = t_watch(f);
 	struct dns_watch_wait *a = NULL, *b = NULL;
 
-	t_write(f, ZONE_HEAD
-	    "new._env IN TXT \"v=devgate1\" \"owner=b\" \"profile=p\"\n");
+	t_write(f->zone, ZONE_HEAD
+	    "new._env IN TXT \"v=devgate1\" \"owner=b\" \"profile=p\"\n",
+	    0644);
 	assert_int_equal(dns_watch_check(w, t_done0, f, &a), 0);
 	assert_int_equal(dns_watch_check(w, t_done1, f, &b), 0);
 	assert_int_equal(f->done[0] + f->done[1], 0);	/* never inline */

@@ -19,6 +19,7 @@
 
 #include "common/err.h"
 #include "gateway/execwrap.h"
+#include "tests/unit/testutil.h"
 
 extern char **environ;
 
@@ -217,17 +218,6 @@ struct t_user {
 	char	 dir[64];
 	char	 calls[128];
 };
-
-static void
-t_write(const char *path, const char *text, int mode)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path, (mode_t)mode), 0);
-}
 
 static int
 t_user_setup(struct t_user *t)

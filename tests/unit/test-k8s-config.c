@@ -16,19 +16,18 @@
 
 #include "common/err.h"
 #include "gateway/k8s-config.h"
+#include "tests/unit/testutil.h"
 
 static char t_dir[] = "/tmp/test-k8s-config.XXXXXX";
 
+/* Write name in t_dir. */
 static void
-t_write(const char *name, const char *text)
+t_put(const char *name, const char *text)
 {
 	char path[512];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", t_dir, name);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
+	t_write(path, text, 0644);
 }
 
 static int
@@ -92,10 +91,10 @@ t_files_relative(void **state)
 	char err[256];
 
 	(void)state;
-	t_write("ca.pem", "CA PEM\n");
-	t_write("client.pem", "CERT PEM\n");
-	t_write("client.key", "KEY PEM\n");
-	t_write("tok", "  file-token\n");
+	t_put("ca.pem", "CA PEM\n");
+	t_put("client.pem", "CERT PEM\n");
+	t_put("client.key", "KEY PEM\n");
+	t_put("tok", "  file-token\n");
 	assert_int_equal(t_parse(T_HEAD
 	    "clusters:\n- name: c1\n  cluster:\n    server: "
 	    "https://[2001:db8::1]:443/k8s/clusters/c-1\n"
@@ -117,21 +116,21 @@ t_files_relative(void **state)
 	assert_int_equal(c->token_file[0], '/');
 	/* The file changes: not re-read within a minute, re-read when
 	 * forced or later. */
-	t_write("tok", "second\n");
+	t_put("tok", "second\n");
 	assert_int_equal(k8s_config_token_refresh(c, c->token_read_ms + 1000,
 	    0), 0);
 	assert_string_equal(c->token, "file-token");
 	assert_int_equal(k8s_config_token_refresh(c, c->token_read_ms + 1000,
 	    1), 1);
 	assert_string_equal(c->token, "second");
-	t_write("tok", "third");
+	t_put("tok", "third");
 	assert_int_equal(k8s_config_token_refresh(c, c->token_read_ms +
 	    K8S_TOKEN_REREAD_MS, 0), 1);
 	assert_string_equal(c->token, "third");
 	assert_int_equal(k8s_config_token_refresh(c, c->token_read_ms +
 	    K8S_TOKEN_REREAD_MS, 0), 0);
 	/* An unreadable file keeps the old token. */
-	t_write("tok", "\n\n");
+	t_put("tok", "\n\n");
 	assert_int_equal(k8s_config_token_refresh(c, 0, 1), DG_ERR_PARSE);
 	assert_string_equal(c->token, "third");
 	k8s_config_free(c);
@@ -236,11 +235,11 @@ t_load_and_in_cluster(void **state)
 	char err[256], path[512];
 
 	(void)state;
-	t_write("kubeconfig", T_HEAD
+	t_put("kubeconfig", T_HEAD
 	    "clusters:\n- name: c1\n  cluster: {server: https://h:8443, "
 	    "certificate-authority: ca.pem}\n"
 	    "users:\n- name: u1\n  user: {token: t}\n");
-	t_write("ca.pem", "CA\n");
+	t_put("ca.pem", "CA\n");
 	snprintf(path, sizeof(path), "%s/kubeconfig", t_dir);
 	assert_int_equal(k8s_config_load(path, NULL, &c, err, sizeof(err)), 0);
 	assert_int_equal(c->ca_len, 3);
@@ -260,9 +259,9 @@ t_load_and_in_cluster(void **state)
 	/* In-cluster. */
 	snprintf(path, sizeof(path), "%s/sa", t_dir);
 	mkdir(path, 0700);
-	t_write("sa/token", "sa-token\n");
-	t_write("sa/ca.crt", "SA CA\n");
-	t_write("sa/namespace", "gw\n");
+	t_put("sa/token", "sa-token\n");
+	t_put("sa/ca.crt", "SA CA\n");
+	t_put("sa/namespace", "gw\n");
 	unsetenv("KUBERNETES_SERVICE_HOST");
 	assert_int_equal(k8s_config_in_cluster(path, &c, err, sizeof(err)),
 	    DG_ERR_NOTFOUND);
